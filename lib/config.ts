@@ -8,12 +8,14 @@
  * caller), then the environment, then the defaults below. All problems are collected and reported
  * together so an operator fixes a deployment in one pass.
  */
+import { TASK_QUEUE } from './constants';
 
 export const DEFAULTS = {
   DB_URL: 'postgres://postgres:postgres@127.0.0.1:54329/lakehouse',
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   TEMPORAL_NAMESPACE: 'default',
   TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
+  LAKEHOUSE_TASK_QUEUE: TASK_QUEUE,
   LAKE_BUCKET: 'loanserve-lake',
   LAKE_PREFIX: 'prod',
   LAKE_STORE: 'local',
@@ -36,7 +38,8 @@ export type LakeStoreKind = 'local' | 's3';
 
 export interface Config {
   dbUrl: string;
-  temporal: { address: string; namespace: string; uiUrl: string };
+  /** taskQueue: LAKEHOUSE_TASK_QUEUE, for running a second, isolated deployment (or a test) beside another. */
+  temporal: { address: string; namespace: string; uiUrl: string; taskQueue: string };
   lake: {
     store: LakeStoreKind;
     bucket: string;
@@ -129,6 +132,7 @@ export function loadConfig(env: Env = process.env): Config {
   const address = str('TEMPORAL_ADDRESS');
   if (!HOST_PORT.test(address)) problems.push(`TEMPORAL_ADDRESS must be host:port (got "${address}")`);
   const namespace = str('TEMPORAL_NAMESPACE');
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(str('LAKEHOUSE_TASK_QUEUE'))) problems.push(`LAKEHOUSE_TASK_QUEUE must be letters, digits, . _ or - (got "${str('LAKEHOUSE_TASK_QUEUE')}")`);
   if (!/^[A-Za-z0-9._-]{1,255}$/.test(namespace)) problems.push(`TEMPORAL_NAMESPACE is not a valid namespace (got "${namespace}")`);
 
   const store = str('LAKE_STORE');
@@ -165,7 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const config: Config = {
     dbUrl,
-    temporal: { address, namespace, uiUrl: str('TEMPORAL_UI_URL').replace(/\/+$/, '') },
+    temporal: { address, namespace, uiUrl: str('TEMPORAL_UI_URL').replace(/\/+$/, ''), taskQueue: str('LAKEHOUSE_TASK_QUEUE') },
     lake: { store: store as LakeStoreKind, bucket, prefix, localDir: str('LAKE_LOCAL_DIR'), s3Endpoint, region: str('AWS_REGION') },
     etl: {
       hourlyCron: cron('ETL_HOURLY_CRON'),

@@ -64,3 +64,21 @@ export interface LakeReconcileResult {
   pgAmount: string | null;
   lakeAmount: string | null;
 }
+
+/**
+ * The activity surface workflows call. Workflows proxy this interface (never the implementations);
+ * activities/index.ts checks at compile time that the real activities satisfy it.
+ */
+export interface EtlActivities {
+  listTenants(only?: string[]): Promise<Array<{ id: string; name: string }>>;
+  loadDimInvestor(input: LoadInput): Promise<LoadResult>;
+  loadDimLoan(input: LoadInput): Promise<LoadResult>;
+  loadFactTxn(input: LoadInput): Promise<LoadResult>;
+  loadFactQc(input: LoadInput): Promise<LoadResult>;
+  loadFactExport(input: LoadInput): Promise<LoadResult>;
+  loadFactNotify(input: LoadInput): Promise<LoadResult>;
+  loadFactRemit(input: LoadInput): Promise<LoadResult>;
+  loadFactServicing(input: SnapshotInput): Promise<LoadResult>;
+  exportLakeTable(input: LakeExportInput): Promise<LakeExportResult>;
+  reconcileLakeTable(input: LakeExportInput): Promise<LakeReconcileResult>;
+}

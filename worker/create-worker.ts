@@ -7,7 +7,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
 import type { Config } from '../lib/config';
-import { TASK_QUEUE } from '../lib/constants';
+import { rowsMetricInterceptor } from './rows-metric';
 
 export interface LakehouseWorkerOptions {
   config: Config;
@@ -28,10 +28,11 @@ export async function createLakehouseWorker(opts: LakehouseWorkerOptions): Promi
   return Worker.create({
     connection: opts.connection,
     namespace: opts.config.temporal.namespace,
-    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    taskQueue: opts.taskQueue ?? opts.config.temporal.taskQueue,
     ...workflowSource,
     activities: createActivities({ pool: opts.pool, config: opts.config }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? Math.max(1, poolMax - 1),
     shutdownGraceTime: opts.shutdownGraceTime ?? '60s',
+    interceptors: { activity: [rowsMetricInterceptor] },
   });
 }

@@ -12,7 +12,7 @@ export class TemporalUnreachableError extends Error {
   }
 }
 
-export async function connectTemporal(config: Pick<Config, 'temporal'>, timeoutMs = 10_000): Promise<Connection> {
+export async function connectTemporal(config: { temporal: Pick<Config['temporal'], 'address'> }, timeoutMs = 10_000): Promise<Connection> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {
@@ -28,7 +28,7 @@ export async function connectTemporal(config: Pick<Config, 'temporal'>, timeoutM
   throw new TemporalUnreachableError(config.temporal.address, lastErr);
 }
 
-export async function temporalClient(config: Pick<Config, 'temporal'>, timeoutMs?: number): Promise<Client> {
+export async function temporalClient(config: { temporal: Pick<Config['temporal'], 'address' | 'namespace'> }, timeoutMs?: number): Promise<Client> {
   const connection = await connectTemporal(config, timeoutMs);
   return new Client({ connection, namespace: config.temporal.namespace });
 }
