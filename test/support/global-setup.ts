@@ -50,7 +50,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await admin.end();
   await migrate(pg.urlFor(TEMPLATE_DB));
 
-  const connection = await connectTemporal({ temporal: { address: temporal.address, namespace: 'default', uiUrl: temporal.uiUrl } }, 60_000);
+  const connection = await connectTemporal({ temporal: { address: temporal.address } }, 60_000);
   await registerSearchAttributes(connection, 'default');
   await connection.close();
 
