@@ -21,6 +21,8 @@ export async function startTemporalDevServer(opts: {
   stateDir: string;
   /** Persist history across restarts (dev, demo --keep); tests use an in-memory database. */
   dbFile?: string;
+  /** Namespaces to create besides `default` (tests that own schedules use their own). */
+  namespaces?: string[];
   log?: (l: string) => void;
 }): Promise<TemporalDevServer> {
   const bin = temporalCliPath(opts.log);
@@ -30,6 +32,7 @@ export async function startTemporalDevServer(opts: {
     '--port', String(opts.port),
     '--ui-port', String(opts.uiPort),
     '--namespace', 'default',
+    ...(opts.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),
     '--log-level', 'warn',
   ];
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);

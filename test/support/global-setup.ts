@@ -17,7 +17,7 @@ import { startTemporalDevServer } from '../../lib/stack/temporal-server';
 import { PROJECT_ROOT } from '../../lib/stack/tools';
 import { connectTemporal } from '../../lib/temporal/connection';
 import { registerSearchAttributes } from '../../lib/temporal/search-attributes';
-import { TEMPLATE_DB } from './names';
+import { EXTRA_NAMESPACES, TEMPLATE_DB } from './names';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -48,7 +48,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const track = <T extends { stop(): Promise<void> }>(p: Promise<T>) => p.then((s) => (stops.push(() => s.stop()), s));
     const [pg, temporal, s3] = await Promise.all([
       track(startEmbeddedPostgres({ stateDir, port: pgPort, ephemeral: true })),
-      track(startTemporalDevServer({ port: tPort, uiPort, stateDir, log })),
+      track(startTemporalDevServer({ port: tPort, uiPort, stateDir, namespaces: EXTRA_NAMESPACES, log })),
       track(startS3Server({ port: s3Port, stateDir, log })),
     ]);
 
@@ -59,7 +59,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await migrate(pg.urlFor(TEMPLATE_DB));
 
     const connection = await connectTemporal({ temporal: { address: temporal.address } }, 60_000);
-    await registerSearchAttributes(connection, 'default');
+    for (const ns of ['default', ...EXTRA_NAMESPACES]) await registerSearchAttributes(connection, ns);
     await connection.close();
 
     // One webpack bundle for every test worker: bundling per test file costs seconds each on 2 cores.
