@@ -1,0 +1,68 @@
+/**
+ * Streams a download from an open reporting transaction to the HTTP response, with backpressure,
+ * and settles the transaction exactly once:
+ *
+ *   - the first chunk is awaited before any header is sent, so a failure that happens at once
+ *     (a missing grant, a broken view) is still an ordinary JSON error response;
+ *   - after the last chunk the transaction COMMITs and the connection returns to the pool, then
+ *     the response ends;
+ *   - the client going away aborts the transaction (the connection is dropped, Postgres rolls
+ *     back and stops the query);
+ *   - an error mid-stream aborts the transaction and destroys the response, so the client sees a
+ *     truncated transfer rather than a complete-looking file missing rows.
+ */
+import { once } from 'node:events';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ReportingTransaction } from './reporting-session';
+
+export async function sendStream(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  tx: ReportingTransaction,
+  headers: Record<string, string>,
+  source: AsyncIterable<Uint8Array | string>,
+): Promise<void> {
+  const it = source[Symbol.asyncIterator]();
+  let next: IteratorResult<Uint8Array | string>;
+  try {
+    next = await it.next();
+  } catch (err) {
+    tx.abort(err as Error);
+    throw err; // → the server's error handler: small JSON, no SQL
+  }
+
+  reply.hijack();
+  const res = reply.raw;
+  let clientGone = false;
+  const onClose = () => {
+    if (!res.writableFinished) {
+      clientGone = true;
+      tx.abort(new Error('client closed the connection'));
+    }
+  };
+  res.on('close', onClose);
+  res.writeHead(200, headers);
+
+  try {
+    while (!next.done && !clientGone) {
+      if (!res.write(next.value)) {
+        await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      }
+      if (clientGone) break;
+      next = await it.next();
+    }
+    if (clientGone) {
+      await it.return?.().catch(() => undefined);
+      return;
+    }
+    await tx.commit();
+    res.end();
+  } catch (err) {
+    tx.abort(err as Error);
+    if (!clientGone) req.log.error({ err }, 'download failed mid-stream');
+    res.destroy();
+    await it.return?.().catch(() => undefined);
+  } finally {
+    res.off('close', onClose);
+  }
+}
