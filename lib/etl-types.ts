@@ -11,6 +11,8 @@ export interface LoadInput {
   window?: { from: string; to: string };
   /** Recorded in reporting.etl_run_log so an operator can join a run to its rows. */
   workflowId?: string;
+  /** Dimensions only: re-derive every row of the tenant (the nightly's full refresh). */
+  full?: boolean;
 }
 
 export interface SnapshotInput {

@@ -16,12 +16,12 @@ export async function tenantEtlWorkflow(input: TenantEtlInput): Promise<TenantEt
   const wanted = new Set<Stream>(input.streams);
   const base: LoadInput = { tenantId: input.tenantId, window: input.window, workflowId: input.runId };
 
-  const load = async (stream: Exclude<Stream, 'fact_servicing'>): Promise<void> => {
+  const load = async (stream: Exclude<Stream, 'fact_servicing'>, full = false): Promise<void> => {
     const activity = loaderActivities[LOAD_ACTIVITY[stream]] as ActivityFunctionWithOptions<(i: LoadInput) => Promise<LoadResult>>;
     try {
       const r = await activity.executeWithOptions(
-        { summary: `${stream} · ${input.tenantName}`, startToCloseTimeout: '2 hours', heartbeatTimeout: '30 seconds' },
-        [base],
+        { summary: `${stream}${full ? ' (full refresh)' : ''} · ${input.tenantName}`, startToCloseTimeout: '2 hours', heartbeatTimeout: '30 seconds' },
+        [full ? { ...base, full } : base],
       );
       result.loads.push(r);
     } catch (err) {
@@ -30,7 +30,8 @@ export async function tenantEtlWorkflow(input: TenantEtlInput): Promise<TenantEt
     showDetails(result);
   };
 
-  for (const stream of DIM_STREAMS) if (wanted.has(stream)) await load(stream);
+  // The nightly re-derives every dimension row; hourly runs upsert what changed since the watermark.
+  for (const stream of DIM_STREAMS) if (wanted.has(stream)) await load(stream, input.kind === 'nightly');
   await Promise.all(FACT_STREAMS.filter((s) => wanted.has(s)).map((s) => load(s)));
 
   if (wanted.has('fact_servicing')) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDatabase } from '../../lib/seed';
 import type { RunResult } from '../../lib/workflow-types';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { recordHistory } from '../support/replay';
 import { startTestWorker, type TestWorker } from '../support/stack';
 
 describe('smoke: hourly run through Temporal into Postgres', () => {
@@ -23,9 +24,9 @@ describe('smoke: hourly run through Temporal into Postgres', () => {
   });
 
   it('loads every source transaction exactly once and records watermarks', async () => {
-    const result = (await tw.run(() =>
-      tw.client.workflow.execute('hourlyEtlWorkflow', { workflowId: `smoke-${Date.now()}`, taskQueue: tw.config.temporal.taskQueue, args: [{}] }),
-    )) as RunResult;
+    const handle = await tw.client.workflow.start('hourlyEtlWorkflow', { workflowId: `smoke-${Date.now()}`, taskQueue: tw.config.temporal.taskQueue, args: [{}] });
+    const result = (await tw.run(() => handle.result())) as RunResult;
+    await recordHistory(handle, 'hourly');
 
     const src = await db.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM svc_txns');
     const dst = await db.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM reporting.fact_txn');

@@ -9,6 +9,7 @@ import { seedDatabase } from '../../../lib/seed';
 import type { BackfillInput, RunResult } from '../../../lib/workflow-types';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { snapshotFacts, txnDifference } from '../../support/facts';
+import { recordHistory } from '../../support/replay';
 import { startTestWorker, type TestWorker } from '../../support/stack';
 
 const AS_OF = new Date('2026-11-20T00:00:00Z');
@@ -74,9 +75,9 @@ describe('hourly and backfill workflows', () => {
       windowDays: 10,
       maxLookbackDays: 3650,
     };
-    const backfill = (await tw.run(() =>
-      tw.client.workflow.execute('backfillWorkflow', { workflowId: `wf-backfill-${Date.now()}`, taskQueue: tw.config.temporal.taskQueue, args: [input] }),
-    )) as RunResult;
+    const handle = await tw.client.workflow.start('backfillWorkflow', { workflowId: `wf-backfill-${Date.now()}`, taskQueue: tw.config.temporal.taskQueue, args: [input] });
+    const backfill = (await tw.run(() => handle.result())) as RunResult;
+    await recordHistory(handle, 'backfill');
 
     expect(backfill.windowsTotal).toBe(3);
     expect(backfill.windowsDone).toBe(3);
