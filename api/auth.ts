@@ -16,7 +16,8 @@ const KEY_PREFIX = 'lhk_';
 // Fixed lengths make the format unambiguous even though base64url may contain '_'.
 const KEY_RE = /^lhk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 export const KEY_ID_RE = /^[0-9a-f]{16}$/;
-const BEARER_RE = /^Bearer ([!-~]{1,256})$/;
+// The auth-scheme is case-insensitive (RFC 9110 §11.1); the token is one run of visible ASCII.
+const BEARER_RE = /^bearer ([!-~]{1,256})$/i;
 
 export interface ApiPrincipal {
   keyId: string;

@@ -56,23 +56,23 @@ function isDatabaseUnavailable(err: unknown): boolean {
 
 export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
   const app = fastify({
-    logger:
-      opts.logger === true
-        ? { level: 'info', redact: ['req.headers.authorization'] }
-        : opts.logger === false || opts.logger === undefined
-          ? false
-          : undefined,
-    ...(typeof opts.logger === 'object' ? { loggerInstance: opts.logger } : {}),
+    // Fastify logs no request headers by default; the redaction keeps it so should that change.
+    ...(typeof opts.logger === 'object'
+      ? { loggerInstance: opts.logger }
+      : { logger: opts.logger === true ? { level: 'info', redact: ['req.headers.authorization'] } : false }),
     // GET handlers run queries; an automatic HEAD twin would run them for nothing.
     exposeHeadRoutes: false,
     // Nothing here accepts a body.
     bodyLimit: 1024,
-    // View names are short; anything longer than this is refused by the router (→ 404).
+    // View names are short; a longer path parameter is refused by the router (→ 414).
     routerOptions: { maxParamLength: 128 },
     return503OnClosing: true,
-    // Malformed URLs (bad percent-encoding) and similar: a plain 400 that does not echo the input.
-    frameworkErrors: (_err, _req, reply) => {
-      void (reply as FastifyReply).code(400).header('cache-control', 'no-store').send({ error: 'bad request' });
+    // Malformed URLs (bad percent-encoding → 400) and over-long path parameters (→ 414): the
+    // status fastify assigns, with a message that does not echo the input.
+    frameworkErrors: (err, _req, reply) => {
+      const code = (err as { statusCode?: number }).statusCode;
+      const status = typeof code === 'number' && code >= 400 && code < 500 ? code : 400;
+      void (reply as FastifyReply).code(status).header('cache-control', 'no-store').send({ error: MESSAGES[status] ?? 'bad request' });
     },
   });
 
