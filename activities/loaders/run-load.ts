@@ -12,6 +12,7 @@
  * stream lock is granted, so a load that waited for another load of the same stream sees that
  * load's committed watermark and rows. (A REPEATABLE READ snapshot would be taken before the wait.)
  */
+import type { PoolClient } from 'pg';
 import { withTenantTransaction } from '../../lib/db';
 import type { Stream } from '../../lib/constants';
 import type { LoadResult } from '../../lib/etl-types';
@@ -33,6 +34,21 @@ export interface LoaderOptions {
 
 /** A missing dim_date range is fixed and the load re-run; more attempts than this means a bug. */
 const MAX_DATE_ATTEMPTS = 4;
+
+/**
+ * pg emits 'error' on a client whose connection drops (a killed backend, a failover). A pooled
+ * client has the pool's listener only while idle; while checked out nobody listens, and an
+ * unhandled 'error' event would crash the worker. The failing query already rejects with the
+ * error, so the event itself is only noise. Attached once per client (a WeakSet, not per load,
+ * so pooled clients do not accumulate listeners), and never removed: the socket's end can arrive
+ * after the load gave the client back.
+ */
+const quietClients = new WeakSet<object>();
+function quietConnectionErrors(client: PoolClient): void {
+  if (quietClients.has(client)) return;
+  quietClients.add(client);
+  client.on('error', () => undefined);
+}
 
 interface TxStart {
   pid: number;
@@ -83,6 +99,7 @@ export async function runStreamLoad(
     await assertTenantExists(pool, tenantId);
 
     return withTenantTransaction(pool, tenantId, async (client) => {
+      quietConnectionErrors(client);
       guard.throwIfCancelled();
       const tx = (await client.query<TxStart>(`SELECT pg_backend_pid() AS pid, now() AS now, now()::text AS xact_start`)).rows[0];
       guard.attach(tx.pid, tx.xact_start);
@@ -169,6 +186,7 @@ export async function runServicingSnapshot(deps: ActivityDeps, rawInput: unknown
     await assertTenantExists(pool, tenantId);
 
     return withTenantTransaction(pool, tenantId, async (client) => {
+      quietConnectionErrors(client);
       guard.throwIfCancelled();
       const tx = (await client.query<TxStart>(`SELECT pg_backend_pid() AS pid, now() AS now, now()::text AS xact_start`)).rows[0];
       guard.attach(tx.pid, tx.xact_start);
