@@ -126,13 +126,19 @@ export async function* parquetChunks(client: PoolClient, view: ReportingView, te
  * text (numeric is written as Postgres prints it), dates as "YYYY-MM-DD", timestamps ISO 8601 UTC.
  */
 export async function* jsonChunks(client: PoolClient, view: ReportingView, tenantId: string, tuning: ExportTuning = DEFAULT_TUNING): AsyncGenerator<string> {
-  let first = true;
-  yield '[';
+  // Nothing is yielded before the first FETCH returns, so a query that fails at once still gets
+  // an ordinary JSON error response instead of a cut-off body.
+  let opened = false;
+  let any = false;
   for await (const batch of fetchBatches(client, `SELECT row_to_json(t)::text FROM (${viewSelect(view, tenantId)}) t`, tuning.fetchRows)) {
-    if (batch.rows.length === 0) continue;
-    const body = batch.rows.map((r) => r[0]).join(',\n');
-    yield first ? `\n${body}` : `,\n${body}`;
-    first = false;
+    const prefix = opened ? '' : '[';
+    opened = true;
+    if (batch.rows.length === 0) {
+      if (prefix) yield prefix;
+      continue;
+    }
+    yield `${prefix}${any ? ',' : ''}\n${batch.rows.map((r) => r[0]).join(',\n')}`;
+    any = true;
   }
-  yield '\n]\n';
+  yield opened ? (any ? '\n]\n' : ']\n') : '[]\n';
 }

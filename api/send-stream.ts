@@ -11,7 +11,7 @@
  *   - an error mid-stream aborts the transaction and destroys the response, so the client sees a
  *     truncated transfer rather than a complete-looking file missing rows.
  */
-import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ReportingTransaction } from './reporting-session';
 
@@ -45,9 +45,7 @@ export async function sendStream(
 
   try {
     while (!next.done && !clientGone) {
-      if (!res.write(next.value)) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      }
+      if (!res.write(next.value)) await drainedOrClosed(res);
       if (clientGone) break;
       next = await it.next();
     }
@@ -65,4 +63,17 @@ export async function sendStream(
   } finally {
     res.off('close', onClose);
   }
+}
+
+/** Resolves on 'drain' or 'close', whichever comes first, and leaves no listener behind. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
