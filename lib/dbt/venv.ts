@@ -86,31 +86,36 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** mkdir is atomic: the process that creates the directory holds the lock. A dead holder's lock is taken over. */
+/** Creates the lock directory; false if it exists already. mkdir is atomic, so one process wins. */
+function tryCreate(lockDir: string): boolean {
+  try {
+    mkdirSync(lockDir);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/** Runs `fn` holding the lock directory; a lock whose holder died is taken over. */
 async function withLock<T>(lockDir: string, timeoutMs: number, label: string, fn: () => Promise<T>): Promise<T> {
   const owner = path.join(lockDir, 'pid');
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  while (!tryCreate(lockDir)) {
+    let holder = NaN;
     try {
-      mkdirSync(lockDir);
-      writeFileSync(owner, String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let holder = NaN;
-      try {
-        holder = Number(readFileSync(owner, 'utf8'));
-      } catch {
-        /* the holder has not written its pid yet */
-      }
-      if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) {
-        rmSync(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`${label}: timed out waiting for another install (lock ${lockDir}); remove it if no install is running`);
-      await new Promise((r) => setTimeout(r, 500));
+      holder = Number(readFileSync(owner, 'utf8'));
+    } catch {
+      /* the holder has not written its pid yet */
     }
+    if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) {
+      rmSync(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`${label}: timed out waiting for another install (lock ${lockDir}); remove it if no install is running`);
+    await new Promise((r) => setTimeout(r, 500));
   }
+  writeFileSync(owner, String(process.pid));
   try {
     return await fn();
   } finally {
