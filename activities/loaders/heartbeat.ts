@@ -14,7 +14,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 
 /** Heartbeat period: well under the workflows' 30 s heartbeatTimeout (the SDK throttles to ~0.8×). */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
@@ -120,14 +120,22 @@ export class LoadGuard {
   private async cancelBackend(): Promise<void> {
     const target = this.backend;
     if (!target) return;
+    // A connection of its own, with the pool's settings: when every pooled connection is busy
+    // with loads (the very situation a cancel is for), waiting for the pool could outlast the
+    // heartbeat timeout.
+    const client = new Client(this.pool.options);
+    client.on('error', () => undefined);
     try {
-      await this.pool.query(
+      await client.connect();
+      await client.query(
         `SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND xact_start = $2::timestamptz`,
         [target.pid, target.xactStart],
       );
     } catch {
       // Best effort: if Postgres is unreachable the statement fails on its own; the activity's
       // own error handling then reports it.
+    } finally {
+      await client.end().catch(() => undefined);
     }
   }
 }

@@ -14,7 +14,7 @@ import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETRYABLE_TYPES } from '../../../activities/loaders/errors';
 import { streamLockKey, tryLockStream } from '../../../activities/loaders/lock';
-import { seedDatabase } from '../../../lib/seed/generate';
+import { seedDatabase } from '../../../lib/seed';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { count, EXPECTED, expectStreamMatchesSource, insertTxn, loaders } from './fixtures';
 

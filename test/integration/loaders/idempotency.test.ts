@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadResult } from '../../../lib/etl-types';
-import { seedDatabase } from '../../../lib/seed/generate';
+import { seedDatabase } from '../../../lib/seed';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { ALL_LOADERS, EXPECTED, LOADER_STREAM, count, expectStreamMatchesSource, loaders, resetReporting } from './fixtures';
 

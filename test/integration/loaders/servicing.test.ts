@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../../lib/db';
-import { seedDatabase } from '../../../lib/seed/generate';
+import { seedDatabase } from '../../../lib/seed';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { addTenant, count, insertTxn, loaders, setDiff } from './fixtures';
 

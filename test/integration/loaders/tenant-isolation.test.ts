@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../../lib/db';
-import { seedDatabase } from '../../../lib/seed/generate';
+import { seedDatabase } from '../../../lib/seed';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { ALL_LOADERS, EXPECTED, LOADER_STREAM, count, expectStreamMatchesSource, loaders, resetReporting } from './fixtures';
 
