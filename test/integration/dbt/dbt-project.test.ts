@@ -5,9 +5,11 @@
  * is written into the loaders' `reporting` schema.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoaderActivities } from '../../../activities/loaders';
 import { loadConfig, type Config } from '../../../lib/config';
@@ -180,6 +182,35 @@ describe('dbt project', () => {
     }
     const fixed = await dbt(['test']);
     expect(fixed.code, fixed.stdout.slice(-4000)).toBe(0);
+  });
+
+  it('refuses to pass on empty reads: a role that row-level security hides the facts from fails the role test', async () => {
+    const role = `dbt_rls_${randomBytes(4).toString('hex')}`;
+    // The name is generated here, never input; CREATE ROLE takes no bind parameters.
+    await db.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD 'rls-test'`);
+    try {
+      await db.pool.query(`GRANT USAGE ON SCHEMA reporting TO ${role}; GRANT SELECT ON reporting.fact_txn TO ${role}`);
+      const asRole = new URL(db.url);
+      asRole.username = role;
+      asRole.password = 'rls-test';
+      // What dbt would see as that role: no rows at all, so every other test would pass on nothing.
+      const probe = new Client({ connectionString: asRole.toString() });
+      await probe.connect();
+      const visible = await probe.query<{ n: number }>('SELECT count(*)::int AS n FROM reporting.fact_txn').finally(() => probe.end());
+      expect(visible.rows[0].n).toBe(0);
+
+      const result = await runDbt(['test', '--select', 'assert_dbt_role_reads_every_tenant'], {
+        config: { dbUrl: asRole.toString(), dbtTarget: config.dbtTarget },
+        stdio: 'capture',
+        targetPath: path.join(work, 'role-target'),
+        logPath: path.join(work, 'role-logs'),
+      });
+      expect(result.code, result.stdout.slice(-2000)).toBe(1);
+      expect(result.stdout).toMatch(/FAIL 1 assert_dbt_role_reads_every_tenant/);
+    } finally {
+      await db.pool.query(`DROP OWNED BY ${role}`);
+      await db.pool.query(`DROP ROLE ${role}`);
+    }
   });
 
   it('dbt docs generate writes the catalog with the marts, sources and exposures', async () => {
