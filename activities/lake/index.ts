@@ -1,6 +1,84 @@
-// Placeholder until the lake export activities land (issue 6).
+/**
+ * Lake activities: export one reporting table of one tenant to the lake, and reconcile it.
+ *
+ * Thin on purpose: the work is in lib/lake (callable without Temporal, for tests and the benchmark).
+ * Here: heartbeats on a timer (the COPY's sort can keep Node idle for a while before the first row),
+ * cancellation wired to the export's AbortSignal, and error classification — bad input, missing
+ * configuration, schema drift and reconciliation mismatches are non-retryable ApplicationFailures;
+ * an unreachable store or database is an ordinary error that the workflow's retry policy retries.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { LakeExportInput, LakeExportResult, LakeReconcileResult } from '../../lib/etl-types';
+import { LakeError } from '../../lib/lake/errors';
+import { exportTableToStore, type LakeExportOptions, type LakeExportProgress } from '../../lib/lake/export';
+import { assertReconciled, reconcileTableInStore } from '../../lib/lake/reconcile';
+import { createLakeStore, type LakeStore } from '../../lib/lake/store';
 import type { ActivityDeps } from '../deps';
 
-export function createLakeActivities(_deps: ActivityDeps) {
-  return {};
+/** Heartbeat period: well under the lake activities' 1-minute heartbeat timeout (the SDK throttles to ~0.8×). */
+export const LAKE_HEARTBEAT_MS = 5_000;
+
+export interface LakeActivityOptions {
+  /** A store other than the one config.lake names (tests inject failures through this). */
+  store?: LakeStore;
+  exportOptions?: Pick<LakeExportOptions, 'batchRows' | 'rowGroupRows' | 'workDir'>;
+}
+
+interface ActivityHandle {
+  heartbeat(details?: unknown): void;
+  cancellationSignal: AbortSignal;
+}
+
+function currentActivity(): ActivityHandle | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (a test or a script)
+  }
+}
+
+async function asActivity<T>(what: string, initial: object, fn: (signal: AbortSignal | undefined, setDetails: (d: object) => void) => Promise<T>): Promise<T> {
+  const activity = currentActivity();
+  let details: object = initial;
+  const timer = activity ? setInterval(() => activity.heartbeat(details), LAKE_HEARTBEAT_MS) : undefined;
+  timer?.unref();
+  activity?.heartbeat(details);
+  try {
+    return await fn(activity?.cancellationSignal, (d) => (details = d));
+  } catch (err) {
+    if (activity?.cancellationSignal.aborted) throw new CancelledFailure(`${what} cancelled`);
+    if (err instanceof LakeError) throw ApplicationFailure.nonRetryable(err.message, err.type);
+    throw err;
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+}
+
+export function createLakeActivities(deps: ActivityDeps, options: LakeActivityOptions = {}) {
+  const { pool, config } = deps;
+  let store: LakeStore | undefined = options.store;
+  // Created on first use: a worker whose lake is unused never builds an S3 client.
+  const lakeStore = () => (store ??= createLakeStore(config.lake));
+
+  return {
+    async exportLakeTable(input: LakeExportInput): Promise<LakeExportResult> {
+      return asActivity(`lake export of ${input?.table} for tenant ${input?.tenantId}`, { phase: 'starting' }, (signal, setDetails) =>
+        exportTableToStore(
+          { pool, store: lakeStore(), prefix: config.lake.prefix, pii: { redact: config.etl.piiRedact, tokenKey: config.etl.piiTokenKey } },
+          input,
+          { ...options.exportOptions, signal, onProgress: (p: LakeExportProgress) => setDetails(p) },
+        ),
+      );
+    },
+
+    async reconcileLakeTable(input: LakeExportInput): Promise<LakeReconcileResult> {
+      return asActivity(`lake reconciliation of ${input?.table} for tenant ${input?.tenantId}`, { phase: 'reconciling' }, async (signal) => {
+        const detail = await reconcileTableInStore({ pool, store: lakeStore(), prefix: config.lake.prefix }, input, { signal });
+        assertReconciled(detail);
+        const { tenantId, table, ok, pgRows, lakeRows, pgAmount, lakeAmount } = detail;
+        return { tenantId, table, ok, pgRows, lakeRows, pgAmount, lakeAmount };
+      });
+    },
+  };
 }

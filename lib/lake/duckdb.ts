@@ -5,8 +5,8 @@
  * S3: the npm package bundles only core extensions (parquet, json, icu); httpfs is downloaded from
  * the internet on first use, which machines without internet access (this one, CI) cannot do. So
  * `s3://` objects are copied to a temporary folder with the AWS SDK and queried there — only the
- * objects of the tables (and tenant) a query needs. Where httpfs is already installed
- * (`INSTALL httpfs` once on a machine with internet access), `preferHttpfs` reads s3:// directly.
+ * objects of the tables (and tenant) a query needs. The printed DuckDB DDL still uses s3:// and
+ * httpfs, for machines that can install it.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -23,9 +23,14 @@ export interface DuckDb {
   close(): void;
 }
 
-export async function openDuckDb(): Promise<DuckDb> {
-  // Single-threaded and memory-capped: it shares two cores with Postgres and the export.
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '256MB', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+/** Defaults are for checks inside the worker: one thread and a memory cap, beside Postgres and the export. */
+export async function openDuckDb(opts: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDb> {
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(opts.threads ?? 1),
+    memory_limit: opts.memoryLimit ?? '256MB',
+    // Offline machines: never try to download an extension mid-query.
+    autoinstall_known_extensions: 'false',
+  });
   const conn = await instance.connect();
   return {
     conn,
