@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import { isDimDateFkViolation } from '../../activities/loaders/dim-date';
 import { classifyError, RETRYABLE_TYPES, toActivityFailure } from '../../activities/loaders/errors';
 import { ERROR_TYPES, NON_RETRYABLE_ERROR_TYPES } from '../../lib/constants';
 
@@ -74,5 +75,14 @@ describe('toActivityFailure', () => {
     const reason = new CancelledFailure('CANCELLED');
     expect(toActivityFailure(pgError('57014'), { what: 'x', cancelledByUs: true, cancelReason: reason })).toBe(reason);
     expect(toActivityFailure(pgError('57014'), { what: 'x', cancelledByUs: true })).toBeInstanceOf(CancelledFailure);
+  });
+});
+
+describe('isDimDateFkViolation', () => {
+  it('recognises the facts\' FK to dim_date (re-run after extending it), and only that FK', () => {
+    const fk = (detail: string) => Object.assign(pgError('23503'), { detail });
+    expect(isDimDateFkViolation(fk('Key (d)=(2045-03-01) is not present in table "dim_date".'))).toBe(true);
+    expect(isDimDateFkViolation(fk('Key (loan_id)=(x) is not present in table "dim_loan".'))).toBe(false);
+    expect(isDimDateFkViolation(Object.assign(pgError('23505'), { detail: 'table "dim_date"' }))).toBe(false);
   });
 });

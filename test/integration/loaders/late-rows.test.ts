@@ -137,6 +137,27 @@ describe('loaders: late rows, overlap and safety lag', () => {
     expect(await count(db.pool, 'SELECT 1 FROM reporting.fact_txn WHERE tenant_id = $1', [T])).toBe(before + 1);
   });
 
+  it('facts dated outside dim_date: the calendar is extended, then the rows load', async () => {
+    const acts = loaders(db, { ETL_SAFETY_LAG_SECONDS: '0' });
+    const future = await insertTxn(db.pool, { tenantId: T, loanId: LOAN, ts: '2045-03-01T12:00:00Z', type: 'FEE', amount: '1.00', fees: '1.00' });
+    const past = await insertTxn(db.pool, { tenantId: T, loanId: LOAN, ts: '1999-12-31T23:30:00Z', type: 'FEE', amount: '2.00', fees: '2.00' });
+    expect(await count(db.pool, `SELECT 1 FROM reporting.dim_date WHERE d IN ('2045-03-01', '1999-12-31')`)).toBe(0);
+    const r = await acts.loadFactTxn({ tenantId: T });
+    expect(r.rowsInserted).toBe(2);
+    const dates = await db.pool.query(`SELECT txn_id, d::text FROM reporting.fact_txn WHERE txn_id = ANY($1) ORDER BY d`, [[future, past]]);
+    expect(dates.rows).toEqual([
+      { txn_id: past, d: '1999-12-31' },
+      { txn_id: future, d: '2045-03-01' },
+    ]);
+    // dim_date is contiguous over the whole span now: 1999-12-31 .. 2045-03-01.
+    const span = await db.pool.query(`SELECT count(*)::int AS n, (DATE '2045-03-01' - DATE '1999-12-31' + 1) AS want FROM reporting.dim_date WHERE d BETWEEN '1999-12-31' AND '2045-03-01'`);
+    expect(span.rows[0].n).toBe(span.rows[0].want);
+    expect((await db.pool.query(`SELECT is_busday, holiday_name FROM reporting.dim_date WHERE d = '1999-12-31'`)).rows[0]).toEqual({
+      is_busday: false,
+      holiday_name: "New Year's Day (observed)",
+    });
+  });
+
   it('the cursor column updated_at is NOT NULL in every source table, so no row can escape every window', async () => {
     const { rows } = await db.pool.query<{ table_name: string; is_nullable: string }>(
       `SELECT table_name, is_nullable FROM information_schema.columns
