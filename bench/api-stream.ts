@@ -21,7 +21,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { Pool } from 'pg';
 import { createApiKey, revokeApiKey } from '../api/auth';
@@ -116,9 +116,8 @@ function download(port: number, urlPath: string, key: string, sink: NodeJS.Writa
           cb(null, sink ? chunk : undefined);
         },
       });
-      const done = sink ? pipeline(res, counter, sink) : pipeline(res, counter, async function* (src) {
-        for await (const _ of src) void _;
-      });
+      const discard = new Writable({ write: (_chunk, _enc, cb) => cb() });
+      const done = pipeline(res, counter, sink ?? discard);
       done.then(() => (res.complete ? resolve({ status: res.statusCode ?? 0, newlines, bytes }) : reject(new Error('download cut short'))), reject);
     });
     req.on('error', reject);
