@@ -19,6 +19,11 @@
  * Windows are half-open [from, to) in both modes, so with overlap 0 consecutive windows tile
  * exactly and a row stamped exactly at a window's end is read by the next window.
  *
+ * Rows with a NULL cursor: the source contract declares updated_at NOT NULL on every table (a
+ * test checks it), so there are none. Were a deployment's table to allow NULL, such rows would
+ * match no window (a NULL comparison is unknown) and never load; the fix belongs in the source
+ * (stamp them), not in a COALESCE here, which would give them an arbitrary place in time.
+ *
  * Explicit windows (backfills) leave the watermark alone: loading [from, to) says nothing about
  * rows before `from`, so moving the watermark to `to` could make the next incremental load skip
  * history it has never read; moving it to anything below the current value is forbidden anyway.
