@@ -115,7 +115,9 @@ export async function exportTableToStore(deps: LakeExportDeps, input: { tenantId
   // A connection that saw an error (or a half-read COPY) is discarded, not returned to the pool:
   // that also releases the session-level lake lock.
   let discard: Error | undefined;
-  client.on('error', () => undefined);
+  // A pooled client's socket error between queries must not crash the worker; removed again on release.
+  const ignore = () => undefined;
+  client.on('error', ignore);
   const workDir = await mkdtemp(path.join(options.workDir ?? os.tmpdir(), 'lakehouse-export-'));
   const uploaded: string[] = [];
   let committed = false;
@@ -218,6 +220,7 @@ export async function exportTableToStore(deps: LakeExportDeps, input: { tenantId
     if (!committed && spec.kind === 'fact' && uploaded.length > 0) await deps.store.delete(uploaded).catch(() => undefined);
     throw err;
   } finally {
+    client.off('error', ignore);
     client.release(discard ?? false);
     await rm(workDir, { recursive: true, force: true });
   }

@@ -51,7 +51,9 @@ export async function reconcileTableInStore(
 ): Promise<LakeReconcileDetail> {
   const { tenantId, spec } = validateLakeInput(input);
   const client = await deps.pool.connect();
-  client.on('error', () => undefined);
+  // A pooled client's socket error between queries must not crash the worker; removed again on release.
+  const ignore = () => undefined;
+  client.on('error', ignore);
   let discard: Error | undefined;
   try {
     // The same lock as the export: the checkpoint and the lake are read as one consistent state.
@@ -126,6 +128,7 @@ export async function reconcileTableInStore(
     discard = err instanceof Error ? err : new Error(String(err));
     throw err;
   } finally {
+    client.off('error', ignore);
     client.release(discard ?? false);
   }
 }
