@@ -76,7 +76,7 @@
         labels: ['Intake', 'Finalized', 'Boarded'],
         datasets: [{ label: 'Loans', data: [num(r.loans_intake), num(r.loans_finalized), num(r.loans_boarded)], backgroundColor: PALETTE.slice(0, 3) }],
       },
-      options: { indexAxis: 'y', plugins: { legend: { display: false } } },
+      options: { indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
   }
 
@@ -91,7 +91,7 @@
           { label: 'Interest', data: rows.map((r) => num(r.interest)), borderColor: PALETTE[2], backgroundColor: PALETTE[2], tension: 0.2 },
         ],
       },
-      options: { scales: { y: { ticks: { callback: (v) => money.format(v) } } } },
+      options: { scales: { y: { beginAtZero: true, ticks: { callback: (v) => money.format(v) } } } },
     });
   }
 
@@ -115,6 +115,7 @@
   function renderDelinquency(rows) {
     const sorted = rows.slice().sort((a, b) => num(a.bucket_order) - num(b.bucket_order));
     draw('chart-delinquency', {
+      type: 'bar',
       data: {
         labels: sorted.map((r) => r.delinquency_bucket),
         datasets: [

@@ -25,7 +25,8 @@ Views (also accepted with the "reporting." prefix):
   ${listViews(REPORTING_VIEWS).map((v) => v.name).join(', ')}
 
 Reads run in a read-only transaction with app.tenant_id set and SET LOCAL ROLE reporting_reader,
-so row-level security applies. SIGINT/SIGTERM finish open downloads, then exit.
+so row-level security applies. SIGINT/SIGTERM stop the server (an interrupted download
+ends its read-only transaction; nothing is written).
 
 Examples:
   $ lakehouse api keys create --tenant 6f1c…   # prints the key once
