@@ -110,3 +110,11 @@ export async function insertTxn(
   );
   return id;
 }
+
+/**
+ * Window ends are JavaScript Dates (millisecond precision) while updated_at has microseconds: with
+ * a safety lag of 0, a row stamped in the same millisecond as the load's now() falls just past the
+ * window's end and is read by the next load (never lost — the next window starts at or before the
+ * watermark). Tests that write a row and expect the very next lag-0 load to see it wait this long.
+ */
+export const nextMillisecond = () => new Promise((r) => setTimeout(r, 5));

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { addTenant, count, expectStreamMatchesSource, insertTxn, loaders } from './fixtures';
+import { addTenant, count, expectStreamMatchesSource, insertTxn, loaders, nextMillisecond } from './fixtures';
 
 const LOAN = '11111111-1111-4111-8111-111111111111';
 
@@ -132,6 +132,7 @@ describe('loaders: late rows, overlap and safety lag', () => {
     // The watermark stayed where the earlier (lag 0) loads put it: GREATEST never moves it back.
     expect(r.newWatermark).toBe(r.oldWatermark);
 
+    await nextMillisecond();
     const later = await loaders(db, { ETL_SAFETY_LAG_SECONDS: '0' }).loadFactTxn({ tenantId: T });
     expect(later.rowsInserted).toBe(1);
     expect(await count(db.pool, 'SELECT 1 FROM reporting.fact_txn WHERE tenant_id = $1', [T])).toBe(before + 1);
@@ -142,6 +143,7 @@ describe('loaders: late rows, overlap and safety lag', () => {
     const future = await insertTxn(db.pool, { tenantId: T, loanId: LOAN, ts: '2045-03-01T12:00:00Z', type: 'FEE', amount: '1.00', fees: '1.00' });
     const past = await insertTxn(db.pool, { tenantId: T, loanId: LOAN, ts: '1999-12-31T23:30:00Z', type: 'FEE', amount: '2.00', fees: '2.00' });
     expect(await count(db.pool, `SELECT 1 FROM reporting.dim_date WHERE d IN ('2045-03-01', '1999-12-31')`)).toBe(0);
+    await nextMillisecond();
     const r = await acts.loadFactTxn({ tenantId: T });
     expect(r.rowsInserted).toBe(2);
     const dates = await db.pool.query(`SELECT txn_id, d::text FROM reporting.fact_txn WHERE txn_id = ANY($1) ORDER BY d`, [[future, past]]);

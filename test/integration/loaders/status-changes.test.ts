@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { addTenant, count, expectStreamMatchesSource, loaders } from './fixtures';
+import { addTenant, count, expectStreamMatchesSource, loaders, nextMillisecond } from './fixtures';
 
 /** A BI view as the API reads it: reporting_reader, tenant set, row-level security applied. */
 async function asReader<T extends Record<string, unknown>>(pool: Pool, tenantId: string, sql: string): Promise<T[]> {
@@ -95,6 +95,7 @@ describe('loaders: status changes append rows, never rewrite them', () => {
 
     // Resolved: the trigger bumps updated_at, status_at records the change.
     await db.pool.query(`UPDATE public.qc_defects SET status = 'resolved', status_at = '2026-11-25T08:30:00Z' WHERE id = $1`, [defects.d2]);
+    await nextMillisecond();
     const r = await acts.loadFactQc({ tenantId: T });
     expect([r.rowsRead, r.rowsInserted]).toEqual([3, 1]); // all three defects are inside the overlap; one change is new
 
@@ -119,6 +120,7 @@ describe('loaders: status changes append rows, never rewrite them', () => {
 
     // Re-opened later: another row, and the view counts it open again.
     await db.pool.query(`UPDATE public.qc_defects SET status = 'open', status_at = '2026-11-26T12:00:00Z' WHERE id = $1`, [defects.d2]);
+    await nextMillisecond();
     expect((await acts.loadFactQc({ tenantId: T })).rowsInserted).toBe(1);
     expect(await asReader(db.pool, T, view)).toEqual([
       { severity: 'critical', open_count: 1 },
@@ -138,9 +140,11 @@ describe('loaders: status changes append rows, never rewrite them', () => {
     const noticesBefore = await frozen(db.pool, 'fact_notify', T);
 
     await db.pool.query(`UPDATE public.exports SET status = 'running', status_at = '2026-11-22T10:05:00Z' WHERE id = $1`, [EXPORT]);
+    await nextMillisecond();
     expect((await acts.loadFactExport({ tenantId: T })).rowsInserted).toBe(1);
     await db.pool.query(`UPDATE public.exports SET status = 'succeeded', status_at = '2026-11-22T10:20:00Z' WHERE id = $1`, [EXPORT]);
     await db.pool.query(`UPDATE public.notifications SET status = 'sent', status_at = '2026-11-22T11:01:00Z' WHERE id = $1`, [NOTICE]);
+    await nextMillisecond();
     expect((await acts.loadFactExport({ tenantId: T })).rowsInserted).toBe(1);
     expect((await acts.loadFactNotify({ tenantId: T })).rowsInserted).toBe(1);
 
