@@ -22,18 +22,10 @@ export async function sendStream(
   headers: Record<string, string>,
   source: AsyncIterable<Uint8Array | string>,
 ): Promise<void> {
-  const it = source[Symbol.asyncIterator]();
-  let next: IteratorResult<Uint8Array | string>;
-  try {
-    next = await it.next();
-  } catch (err) {
-    tx.abort(err as Error);
-    throw err; // → the server's error handler: small JSON, no SQL
-  }
-
-  reply.hijack();
   const res = reply.raw;
-  let clientGone = false;
+  // Watch for the client leaving from the start: a hang-up while the first rows are still being
+  // computed must end the query too, and a 'close' that already happened will not fire again.
+  let clientGone = res.destroyed;
   const onClose = () => {
     if (!res.writableFinished) {
       clientGone = true;
@@ -41,25 +33,46 @@ export async function sendStream(
     }
   };
   res.on('close', onClose);
-  res.writeHead(200, headers);
+  if (clientGone) tx.abort(new Error('client closed the connection'));
 
+  const it = source[Symbol.asyncIterator]();
   try {
-    while (!next.done && !clientGone) {
-      if (!res.write(next.value)) await drainedOrClosed(res);
-      if (clientGone) break;
-      next = await it.next();
-    }
-    if (clientGone) {
+    let next: IteratorResult<Uint8Array | string>;
+    // Nobody left to answer: take the reply away from fastify so it does not wait for a send.
+    const gone = async () => {
+      reply.hijack();
       await it.return?.().catch(() => undefined);
-      return;
+    };
+    try {
+      if (clientGone) return await gone();
+      next = await it.next();
+    } catch (err) {
+      tx.abort(err as Error);
+      if (clientGone) return await gone();
+      throw err; // → the server's error handler: small JSON, no SQL
     }
-    await tx.commit();
-    res.end();
-  } catch (err) {
-    tx.abort(err as Error);
-    if (!clientGone) req.log.error({ err }, 'download failed mid-stream');
-    res.destroy();
-    await it.return?.().catch(() => undefined);
+    if (clientGone) return await gone();
+
+    reply.hijack();
+    res.writeHead(200, headers);
+    try {
+      while (!next.done && !clientGone) {
+        if (!res.write(next.value)) await drainedOrClosed(res);
+        if (clientGone) break;
+        next = await it.next();
+      }
+      if (clientGone) {
+        await it.return?.().catch(() => undefined);
+        return;
+      }
+      await tx.commit();
+      res.end();
+    } catch (err) {
+      tx.abort(err as Error);
+      if (!clientGone) req.log.error({ err }, 'download failed mid-stream');
+      res.destroy();
+      await it.return?.().catch(() => undefined);
+    }
   } finally {
     res.off('close', onClose);
   }
@@ -68,6 +81,7 @@ export async function sendStream(
 /** Resolves on 'drain' or 'close', whichever comes first, and leaves no listener behind. */
 function drainedOrClosed(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    if (res.destroyed) return resolve();
     const done = () => {
       res.off('drain', done);
       res.off('close', done);

@@ -38,9 +38,11 @@ beforeAll(async () => {
   await db.pool.query(`
     CREATE VIEW reporting.v_test_txn_detail WITH (security_invoker = true) AS
       SELECT tenant_id, txn_sk, txn_id, d, type, amount, loaded_at, ref FROM reporting.fact_txn;
+    CREATE VIEW reporting.v_test_slow_start WITH (security_invoker = true) AS
+      SELECT n FROM (SELECT pg_sleep(1.5)) s, generate_series(1, 3) n;
     CREATE VIEW reporting.v_test_fails_late WITH (security_invoker = true) AS
       SELECT g AS n, repeat('x', 200) AS pad, 1 / (150000 - g) AS boom FROM generate_series(1, 200000) g;
-    GRANT SELECT ON reporting.v_test_txn_detail, reporting.v_test_fails_late TO reporting_reader;
+    GRANT SELECT ON reporting.v_test_txn_detail, reporting.v_test_fails_late, reporting.v_test_slow_start TO reporting_reader;
   `);
   for (const [t, n] of [
     [A, ROWS_A],
@@ -59,6 +61,7 @@ beforeAll(async () => {
     ...REPORTING_VIEW_NAMES.map((name) => ({ name })),
     { name: 'v_test_txn_detail', tenantColumn: true, money: [] },
     { name: 'v_test_fails_late' },
+    { name: 'v_test_slow_start' },
   ]);
   api = await startApi(db.url, { views, tuning: { fetchRows: 4_000, rowGroupRows: 16_384 } });
   duck = await (await DuckDBInstance.create(':memory:')).connect();
@@ -184,6 +187,23 @@ describe('clients that hang up', () => {
     );
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     for (const r of results) expect(r.body.toString()).toMatch(/^as_of,loans_intake,loans_finalized,loans_boarded\n\d{4}-\d\d-\d\d,3,2,4\n$/);
+  });
+});
+
+describe('clients that hang up before the first byte', () => {
+  it.each(['csv', 'parquet', 'json'])('%s: the transaction still ends and the server keeps serving', async (format) => {
+    await new Promise<void>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: api.port, path: `/api/reporting/${format}/v_test_slow_start`, headers: bearer(A.key), agent: false });
+      req.on('error', () => resolve());
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 300);
+    });
+    await waitForIdlePool(api.pool);
+    await noOpenTransactions();
+    const ok = await rawRequest(api.port, `/api/reporting/${format}/v_test_slow_start`, bearer(A.key));
+    expect(ok.status).toBe(200);
   });
 });
 
