@@ -1,6 +1,6 @@
 /**
  * GET /dashboard — the sample dashboards: a static page that fetches the JSON endpoints with the
- * user's API key (see api/dashboard/README.md for how the key reaches the page).
+ * user's API key (api/README.md explains how the key reaches the page).
  *
  * The files are a fixed list read once at start-up; there is no path from the URL to the
  * filesystem. Chart.js is served from node_modules (no CDN: the page must work offline and under a
