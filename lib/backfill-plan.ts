@@ -67,7 +67,8 @@ export function planBackfill(
   for (let start = from; start <= to; start += windowDays * DAY_MS) {
     const last = Math.min(start + (windowDays - 1) * DAY_MS, to);
     const snapshotDates: string[] = [];
-    if (ordered.includes('fact_servicing')) for (let d = start; d <= last; d += DAY_MS) snapshotDates.push(isoDate(d));
+    // A snapshot is frozen when first written, so today's (a day not yet over) is left to the nightly.
+    if (ordered.includes('fact_servicing')) for (let d = start; d <= last && d < today; d += DAY_MS) snapshotDates.push(isoDate(d));
     windows.push({ fromDate: isoDate(start), toDate: isoDate(last), from: new Date(start).toISOString(), to: new Date(last + DAY_MS).toISOString(), snapshotDates });
   }
   return { from: req.from, to: req.to, days: Math.round((to - from) / DAY_MS) + 1, streams: ordered, windows };

@@ -25,6 +25,10 @@ export function createPool(connectionString: string, options: Partial<PoolConfig
 
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A connection dropped mid-transaction makes pg emit 'error' on the checked-out client; without a
+  // listener that crashes the whole worker. The failing query still rejects, so nothing is lost.
+  const onError = () => undefined;
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -34,6 +38,7 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
+    client.off('error', onError);
     client.release();
   }
 }

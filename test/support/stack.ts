@@ -39,8 +39,7 @@ export function testConfig(db: Pick<TestDatabase, 'url'>, env: Record<string, st
 export interface TestWorker {
   config: Config;
   client: Client;
-  worker: Worker;
-  /** Runs the worker while `fn` runs; the worker stops when it settles. */
+  /** Runs a worker while `fn` runs; it stops when `fn` settles (a Worker runs once, so each call makes a new one). */
   run<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -48,20 +47,14 @@ export interface TestWorker {
 export async function startTestWorker(db: TestDatabase, config: Config = testConfig(db)): Promise<TestWorker> {
   quietRuntime();
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createLakehouseWorker({
-    config,
-    pool: db.pool,
-    connection: nativeConnection,
-    workflowBundlePath: inject('workflowBundlePath'),
-    shutdownGraceTime: '5s',
-  });
+  const newWorker = (): Promise<Worker> =>
+    createLakehouseWorker({ config, pool: db.pool, connection: nativeConnection, workflowBundlePath: inject('workflowBundlePath'), shutdownGraceTime: '5s' });
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return {
     config,
     client,
-    worker,
-    run: (fn) => worker.runUntil(fn),
+    run: async (fn) => (await newWorker()).runUntil(fn),
     async close() {
       await connection.close();
       await nativeConnection.close();

@@ -14,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { txnDifference } from '../../support/facts';
 import { SCHEDULE_NAMESPACES } from '../../support/names';
 import { startTestWorker, testConfig, type TestWorker } from '../../support/stack';
+import type { Page } from 'playwright-core';
 import { launchChromium } from '../../support/browser';
 
 describe('schedules', () => {
@@ -91,15 +92,28 @@ describe('schedules', () => {
       await page.goto(`${tw.config.temporal.uiUrl}/namespaces/${ns}/workflows`, { waitUntil: 'networkidle' });
       await page.getByText(result.id).first().waitFor({ timeout: 30_000 });
       await page.goto(`${tw.config.temporal.uiUrl}/namespaces/${ns}/workflows/${encodeURIComponent(result.id)}`, { waitUntil: 'networkidle' });
-      await page.getByText('Hourly ETL: dimensions and activity facts').first().waitFor({ timeout: 30_000 });
-      const body = await page.locator('body').innerText();
-      expect(body).toContain('LakehouseKind');
-      expect(body).toContain('LakehouseFailedCount');
+      await page.getByText(result.id).first().waitFor({ timeout: 30_000 });
+      // The summary and the search attributes are tabs of the run's page.
       mkdirSync('test-results', { recursive: true });
+      await page.getByText('User Metadata', { exact: true }).first().click();
+      // The UI renders the summary's Markdown in a sandboxed frame.
+      await expect.poll(async () => frameTexts(page), { timeout: 15_000 }).toContain('Hourly ETL: dimensions and activity facts, incremental, every active tenant');
+      await page.screenshot({ path: 'test-results/temporal-ui-hourly-summary.png', fullPage: true });
+      await page.getByText('Search Attributes', { exact: true }).first().click();
+      await page.getByText('LakehouseFailedCount').first().waitFor({ timeout: 15_000 });
       await page.screenshot({ path: 'test-results/temporal-ui-hourly-run.png', fullPage: true });
+      const body = await page.locator('body').innerText();
+      expect(body).toContain('"LakehouseKind": "hourly"');
+      expect(body).toContain('"LakehouseFailedCount": 0');
+      expect(body).toContain('"TemporalScheduledById": "etl-hourly"');
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
     }
   });
 });
+
+async function frameTexts(page: Page): Promise<string> {
+  const texts = await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')));
+  return texts.join('\n');
+}
