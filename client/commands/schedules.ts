@@ -118,7 +118,7 @@ function printView(out: Output, config: Config, v: ScheduleView, detailed: boole
   out.line(`  last run   ${last ? `${last.workflowId} (scheduled ${formatTime(last.scheduledAt)})` : 'none yet'}`);
   if ((v.running ?? []).length > 0) out.line(`  running    ${v.running!.join(', ')}`);
   if (detailed) {
-    out.line(`  counters   ${v.actionsTaken} runs started, ${v.skippedOverlap} skipped by overlap, ${v.missedCatchupWindow} missed the catch-up window`);
+    out.line(`  counters   started ${v.actionsTaken} · skipped by overlap ${v.skippedOverlap} · missed the catch-up window ${v.missedCatchupWindow}`);
     out.line(`  created    ${formatTime(v.createdAt)}; last updated ${formatTime(v.updatedAt ?? null)}`);
     if (recent.length > 0) {
       out.line('  recent runs (oldest first):');
@@ -128,6 +128,20 @@ function printView(out: Output, config: Config, v: ScheduleView, detailed: boole
 }
 
 const jsonOpt = ['--json', 'print one JSON document instead of text'] as const;
+
+function listSchedules(opts: { next: number; json?: boolean }): Promise<number | void> {
+  return withClient(async (client, config) => {
+    const out = createOutput(opts);
+    const views: ScheduleView[] = [];
+    for (const id of KNOWN_IDS) {
+      const d = await describeOrNull(client, id);
+      views.push(d ? view(id, d, opts.next) : { id, exists: false });
+    }
+    if (out.mode === 'json') out.json({ namespace: config.temporal.namespace, schedules: views });
+    else views.forEach((v) => printView(out, config, v, false));
+    return EXIT.ok;
+  });
+}
 
 export function registerSchedulesCommands(program: Command): void {
   const schedules = program
@@ -148,10 +162,21 @@ Examples:
   $ lakehouse schedules trigger etl-hourly`,
     );
   oneLineUsageErrors(schedules, 'schedules');
+  // `lakehouse schedules` alone lists them (the question an operator usually has); a word that is
+  // not a subcommand lands here too, and is named as the problem.
+  schedules
+    .usage('[command] [options]')
+    .argument('[command]')
+    .allowExcessArguments()
+    .action(
+    action((command: string | undefined) => {
+      if (command !== undefined) throw new BadInputError(`unknown schedules command "${command}" (commands: apply, list, describe, pause, unpause, trigger, delete)`);
+      return listSchedules({ next: 3 });
+    }),
+  );
 
   const sub = (name: string, path = `schedules ${name}`) => {
-    // `lakehouse schedules` alone lists them: the question an operator usually has.
-    const c = schedules.command(name, { isDefault: name === 'list' });
+    const c = schedules.command(name);
     oneLineUsageErrors(c, path);
     return c;
   };
@@ -198,21 +223,7 @@ Temporal stores a schedule's spec as calendars; they are shown here in cron form
 Example:
   $ lakehouse schedules list --json | jq '.schedules[] | {id, paused, nextRuns}'`,
     )
-    .action(
-      action((opts: { next: number; json?: boolean }) =>
-        withClient(async (client, config) => {
-          const out = createOutput(opts);
-          const views: ScheduleView[] = [];
-          for (const id of KNOWN_IDS) {
-            const d = await describeOrNull(client, id);
-            views.push(d ? view(id, d, opts.next) : { id, exists: false });
-          }
-          if (out.mode === 'json') out.json({ namespace: config.temporal.namespace, schedules: views });
-          else views.forEach((v) => printView(out, config, v, false));
-          return EXIT.ok;
-        }),
-      ),
-    );
+    .action(action((opts: { next: number; json?: boolean }) => listSchedules(opts)));
 
   sub('describe')
     .argument('<id>', KNOWN_IDS.join(' or '))

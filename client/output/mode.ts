@@ -20,17 +20,7 @@ export interface Output {
   stream: NodeJS.WriteStream;
 }
 
-let epipeHandled = false;
-
 export function createOutput(opts: { json?: boolean }, stream: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Output {
-  if (!epipeHandled) {
-    epipeHandled = true;
-    // `lakehouse runs | head`: the reader left; stop quietly, as other Unix tools do.
-    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(0);
-      throw e;
-    });
-  }
   // LAKEHOUSE_FORCE_TTY lets the tests exercise the live renderer through a pipe.
   const tty = Boolean(stream.isTTY) || process.env.LAKEHOUSE_FORCE_TTY === '1';
   const mode: OutputMode = opts.json ? 'json' : tty ? 'tty' : 'plain';

@@ -75,6 +75,13 @@ export function createProgressRenderer(out: Output, label: string, opts: { taskQ
     if (drawn > 0) out.stream.write(`\x1b[${drawn}F\x1b[0J`);
     drawn = 0;
   };
+  const draw = (lines: string[]) => {
+    clear();
+    out.stream.write(`${lines.map(clip).join('\n')}\n`);
+    drawn = lines.length;
+  };
+  // Something on screen at once: the first answer can take a few seconds.
+  draw([`${SPINNER[frame++]} ${label} · 0s`]);
   return {
     update(p) {
       if (p) {
@@ -84,9 +91,7 @@ export function createProgressRenderer(out: Output, label: string, opts: { taskQ
       const lines = [`${SPINNER[frame++ % SPINNER.length]} ${label} · ${formatDuration(now() - started)}`];
       if (lastProgress) lines.push(...progressLines(lastProgress).map((l) => `  ${l}`));
       if (misses >= 3 || (!lastProgress && misses >= 1)) lines.push(`  ${noWorker}`);
-      clear();
-      out.stream.write(`${lines.map(clip).join('\n')}\n`);
-      drawn = lines.length;
+      draw(lines);
     },
     finish: clear,
   };

@@ -4,12 +4,13 @@
  * `error:` line followed by a separate hint line.
  */
 import type { Command } from 'commander';
-import { preserveExitCode } from './exit-code';
+import { installProcessGuards } from './process-guards';
 
 export function oneLineUsageErrors(cmd: Command, path: string): Command {
-  preserveExitCode();
+  installProcessGuards();
   // configureOutput copies the inherited settings, so this changes only this command.
   return cmd.showHelpAfterError(false).configureOutput({
-    outputError: (str, write) => write(`lakehouse: ${str.replace(/^error: /, '').trim()} (see lakehouse ${path} --help)\n`),
+    // Commander puts its "(Did you mean --dry-run?)" suggestion on a second line: keep it, on the first.
+    outputError: (str, write) => write(`lakehouse: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see lakehouse ${path} --help)\n`),
   });
 }

