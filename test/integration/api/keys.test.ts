@@ -96,16 +96,16 @@ describe('lakehouse api keys', () => {
   });
 
   it.each([
-    [['api', 'keys', 'create', '--tenant', 'not-a-uuid'], /--tenant must be a tenant UUID/],
-    [['api', 'keys', 'create', '--tenant', randomUUID()], /unknown tenant/],
-    [['api', 'keys', 'create', '--tenant', randomUUID(), '--label', 'x'.repeat(201)], /--label must be at most 200/],
-    [['api', 'keys', 'revoke', "1' OR '1'='1"], /key id must be 16 hex characters/],
-    [['api', 'keys', 'revoke', '0123456789abcdef'], /unknown API key id 0123456789abcdef/],
-    [['api', 'keys', 'list', '--tenant', 'nope'], /--tenant must be a tenant UUID/],
-    [['api', '--port', '70000'], /--port must be a whole number from 1 to 65535/],
-  ])('%j → one line, exit 2, nothing written', async (args, message) => {
+    ['create with a malformed tenant', ['api', 'keys', 'create', '--tenant', 'not-a-uuid'], /--tenant must be a tenant UUID/],
+    ['create for an unknown tenant', ['api', 'keys', 'create', '--tenant', randomUUID()], /unknown tenant/],
+    ['create with a 201-character label', ['api', 'keys', 'create', '--tenant', randomUUID(), '--label', 'x'.repeat(201)], /--label must be at most 200/],
+    ['revoke with SQL as the id', ['api', 'keys', 'revoke', "1' OR '1'='1"], /key id must be 16 hex characters/],
+    ['revoke an unknown id', ['api', 'keys', 'revoke', '0123456789abcdef'], /unknown API key id 0123456789abcdef/],
+    ['list with a malformed tenant', ['api', 'keys', 'list', '--tenant', 'nope'], /--tenant must be a tenant UUID/],
+    ['serve on port 70000', ['api', '--port', '70000'], /--port must be a whole number from 1 to 65535/],
+  ] as const)('%s → one line, exit 2, nothing written', async (_name, args, message) => {
     const before = await keyCount();
-    const r = await cli(args as string[]);
+    const r = await cli([...args]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
