@@ -47,6 +47,11 @@ export interface Config {
     localDir: string;
     s3Endpoint?: string;
     region: string;
+    /**
+     * From AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) of the environment given
+     * to loadConfig; when absent the SDK's default chain (instance role, profile…) applies.
+     */
+    credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   };
   etl: {
     hourlyCron: string;
@@ -170,7 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     dbUrl,
     temporal: { address, namespace, uiUrl: str('TEMPORAL_UI_URL').replace(/\/+$/, ''), taskQueue: str('LAKEHOUSE_TASK_QUEUE') },
-    lake: { store: store as LakeStoreKind, bucket, prefix, localDir: str('LAKE_LOCAL_DIR'), s3Endpoint, region: str('AWS_REGION') },
+    lake: { store: store as LakeStoreKind, bucket, prefix, localDir: str('LAKE_LOCAL_DIR'), s3Endpoint, region: str('AWS_REGION'), credentials: awsCredentials(env, problems) },
     etl: {
       hourlyCron: cron('ETL_HOURLY_CRON'),
       nightlyCron: cron('ETL_NIGHTLY_CRON'),
@@ -191,6 +196,17 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function awsCredentials(env: Env, problems: string[]): Config['lake']['credentials'] {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
+  if (!accessKeyId && !secretAccessKey) return undefined;
+  if (!accessKeyId || !secretAccessKey) {
+    problems.push('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
+    return undefined;
+  }
+  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN?.trim() || undefined };
 }
 
 /** For messages: never print a password. */

@@ -208,10 +208,11 @@ export interface S3ClientOptions {
   maxAttempts?: number;
 }
 
-/** Credentials come from the standard AWS_* variables (the SDK's default chain). */
+/** Credentials: the AWS_* variables captured by loadConfig, else the SDK's default chain. */
 export function createS3Client(lake: Config['lake'], opts: S3ClientOptions = {}): S3Client {
   return new S3Client({
     region: lake.region,
+    credentials: lake.credentials,
     endpoint: lake.s3Endpoint,
     // S3-compatible servers (MinIO, moto, Ceph) address buckets by path, not by DNS name.
     forcePathStyle: lake.s3Endpoint !== undefined,
