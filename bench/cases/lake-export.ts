@@ -1,0 +1,108 @@
+/**
+ * Case 4 — the lake export of fact_txn (lib/lake/export.ts `exportTableToStore`, the core of the
+ * exportLakeTable activity) for a tenant with the smaller and one with the larger row count, each in
+ * a child process of its own, against the bare read of the same rows: the export's own COPY
+ * statement (same columns, ORDER BY d, txn_sk, binary, same work_mem), read into Node and discarded.
+ *
+ * Each repetition starts from an empty store folder and no lake checkpoint, so it exports every row.
+ * The store is a local folder (LAKE_STORE=local), so the figures cover Postgres → Arrow → Parquet →
+ * verification → file, not network upload.
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Pool } from 'pg';
+import { startChild } from '../child';
+import { row, type ResultRow } from '../measure';
+
+export interface LakeTarget {
+  tenantId: string;
+  rows: number;
+}
+
+interface ChildDone {
+  rows: number;
+  bytes: number;
+  files?: number;
+  ms: number;
+  maxRssMb: number;
+}
+
+async function inChild(script: string, args: string[]): Promise<ChildDone> {
+  const child = startChild(script, args);
+  try {
+    const done = (await child.next('done')) as unknown as ChildDone;
+    await child.exit();
+    return { ...done, maxRssMb: Math.max(done.maxRssMb, child.peakHwmMb()) };
+  } finally {
+    child.kill();
+  }
+}
+
+export async function runLakeExport(opts: {
+  pool: Pool;
+  dbUrl: string;
+  stateDir: string;
+  targets: [LakeTarget, LakeTarget];
+  reps: number;
+  log: (l: string) => void;
+}): Promise<ResultRow[]> {
+  const lakeDir = path.join(opts.stateDir, 'bench-lake');
+  const out: ResultRow[] = [];
+  const peaks: number[][] = [];
+  let exportedBytes = 0;
+  for (const [i, t] of opts.targets.entries()) {
+    const exportRate: number[] = [];
+    const readRate: number[] = [];
+    const exportPeak: number[] = [];
+    const readPeak: number[] = [];
+    for (let rep = 0; rep < opts.reps; rep++) {
+      rmSync(lakeDir, { recursive: true, force: true });
+      await opts.pool.query(`DELETE FROM reporting.lake_checkpoint WHERE tenant_id = $1 AND table_name = 'fact_txn'`, [t.tenantId]);
+      const ex = await inChild('lake-export.ts', [opts.dbUrl, lakeDir, t.tenantId]);
+      if (ex.rows !== t.rows) throw new Error(`lake export wrote ${ex.rows} rows, expected ${t.rows}`);
+      const rd = await inChild('copy-read.ts', ['lake', opts.dbUrl, t.tenantId]);
+      if (rd.rows !== t.rows) throw new Error(`bare read returned ${rd.rows} rows, expected ${t.rows}`);
+      exportRate.push(ex.rows / (ex.ms / 1000));
+      readRate.push(rd.rows / (rd.ms / 1000));
+      exportPeak.push(ex.maxRssMb);
+      readPeak.push(rd.maxRssMb);
+      exportedBytes = ex.bytes;
+      opts.log(
+        `  ${t.rows.toLocaleString('en-US')} rows rep ${rep + 1}: export ${(ex.ms / 1000).toFixed(2)} s (${ex.files} files, ${(ex.bytes / 1e6).toFixed(0)} MB, peak ${ex.maxRssMb.toFixed(0)} MB), bare read ${(rd.ms / 1000).toFixed(2)} s (${(rd.bytes / 1e6).toFixed(0)} MB, peak ${rd.maxRssMb.toFixed(0)} MB)`,
+      );
+    }
+    rmSync(lakeDir, { recursive: true, force: true });
+    peaks.push(exportPeak);
+    out.push(
+      row({
+        id: i === 0 ? '4a' : '4b',
+        title: `lake export of ${t.rows.toLocaleString('en-US')} fact_txn rows (one tenant, ${(exportedBytes / 1e6).toFixed(0)} MB of Parquet) to a local store, child process`,
+        better: 'higher',
+        measured: { label: 'export', unit: 'rows/s', values: exportRate },
+        reference: { label: 'bare COPY binary read', unit: 'rows/s', values: readRate },
+        targets: [
+          { on: 'value', op: '>=', limit: 200_000 },
+          { on: 'ratio', op: '>=', limit: 0.5 },
+        ],
+        targetText: '≥ 200,000 rows/s and ≥ 0.5× bare read',
+        notes: [`peak RSS: export ${exportPeak.map((m) => m.toFixed(0)).join(', ')} MB; bare read ${readPeak.map((m) => m.toFixed(0)).join(', ')} MB`],
+      }),
+    );
+  }
+  const [small, large] = opts.targets;
+  out.push(
+    row({
+      id: '4c',
+      title: `lake export peak RSS, ${large.rows.toLocaleString('en-US')} rows vs ${small.rows.toLocaleString('en-US')} rows`,
+      better: 'lower',
+      measured: { label: `${(large.rows / 1e6).toFixed(1)}M`, unit: 'MB', values: peaks[1] },
+      reference: { label: `${(small.rows / 1e6).toFixed(1)}M`, unit: 'MB', values: peaks[0] },
+      targets: [
+        { on: 'value', op: '<', limit: 400 },
+        { on: 'ratio', op: '<=', limit: 1.15 },
+      ],
+      targetText: '< 400 MB and ≤ 1.15× (flat)',
+    }),
+  );
+  return out;
+}

@@ -1,0 +1,36 @@
+/**
+ * Child: the lake export of fact_txn for the given tenants, one after another as the nightly run
+ * does, through `exportTableToStore` (lib/lake/export.ts: binary COPY → typed arrays → Arrow →
+ * Parquet in a worker thread → footer verification → store → checkpoint), into a local-folder store.
+ *
+ *   lake-export.ts <db-url> <lake-dir> <tenant-id>[,<tenant-id>…]
+ *
+ * Replies { type: 'done', rows, bytes, files, ms, maxRssMb }. The caller resets the checkpoint and
+ * the folder between runs, so each run exports every row.
+ */
+import { createPool } from '../../lib/db';
+import { exportTableToStore } from '../../lib/lake/export';
+import { LocalLakeStore } from '../../lib/lake/store';
+import { childMain, ownMaxRssMb, reply } from '../child';
+
+childMain(async () => {
+  const [url, lakeDir, tenants] = process.argv.slice(2);
+  const pool = createPool(url, { max: 2 });
+  try {
+    const deps = { pool, store: new LocalLakeStore(lakeDir, 'bench-lake'), prefix: 'bench', pii: { redact: true, tokenKey: 'bench-token-key-0123456789' } };
+    const t0 = process.hrtime.bigint();
+    let rows = 0;
+    let bytes = 0;
+    let files = 0;
+    for (const tenantId of tenants.split(',')) {
+      const r = await exportTableToStore(deps, { tenantId, table: 'fact_txn' });
+      rows += r.rows;
+      bytes += r.bytes;
+      files += r.objects.length;
+    }
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    await reply({ type: 'done', rows, bytes, files, ms, maxRssMb: ownMaxRssMb() });
+  } finally {
+    await pool.end();
+  }
+});
