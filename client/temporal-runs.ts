@@ -316,7 +316,8 @@ export async function progressFromHistory(client: Client, workflowId: string, de
     kind,
     phase: desc.status.name === 'COMPLETED' ? 'done' : desc.status.name !== 'RUNNING' ? 'failed' : tenants.length > 0 ? 'loading' : 'starting',
     windowStart: windowStart?.toISOString() ?? '',
-    windowEnd: '',
+    // Scheduled kinds cover a fixed span from their start; a backfill's end comes from its input below.
+    windowEnd: windowStart && kind !== 'backfill' ? new Date(windowStart.getTime() + (kind === 'hourly' ? 3_600_000 : 86_400_000)).toISOString() : '',
     tenantsTotal: tenants.length,
     tenantsDone: 0,
     failed: [],

@@ -75,10 +75,12 @@ describe('progress rendering', () => {
     expect(first).toContain('rows 1,200: fact_txn 1,200');
     r.update(progress({ tenantsDone: 2 }));
     // Cursor back up over the previous block (header + 2 lines), then erase to the end of the screen.
+    // eslint-disable-next-line no-control-regex -- terminal escape codes are what this checks
     expect(out.written.slice(first.length)).toMatch(/^\x1b\[3F\x1b\[0J/);
     r.finish();
     expect(out.written.endsWith('\x1b[3F\x1b[0J')).toBe(true);
     // Every drawn line fits the terminal (60 columns): a wrapped line would break the redraw.
+    // eslint-disable-next-line no-control-regex -- terminal escape codes are what this checks
     for (const line of out.written.split('\n')) expect(line.replace(/\x1b\[\d+[A-Z]/g, '').length).toBeLessThanOrEqual(60);
   });
 

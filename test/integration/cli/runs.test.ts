@@ -191,6 +191,7 @@ describe('lakehouse CLI: backfill, run, status, runs, watermarks', () => {
     expect(ids.hourly).toBeDefined();
     expect(r.stdout).toContain('\x1b[');
     // The live block is erased (cursor up, clear to end) and the report printed in its place.
+    // eslint-disable-next-line no-control-regex -- terminal escape codes are what this checks
     expect(r.stdout).toMatch(/\x1b\[\d+F\x1b\[0Jcompleted in .+: etl-hourly-manual-/);
 
     const wm = await cli('watermarks', '--json');
