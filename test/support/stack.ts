@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { loadConfig, type Config } from '../../lib/config';
+import { createS3Client } from '../../lib/lake/store';
 import { createLakehouseWorker } from '../../worker/create-worker';
 import type { TestDatabase } from './db';
 
@@ -46,6 +48,14 @@ export interface TestWorker {
 
 export async function startTestWorker(db: TestDatabase, config: Config = testConfig(db)): Promise<TestWorker> {
   quietRuntime();
+  // Each test's lake lives in a bucket of its own on the S3 server (in production the bucket exists).
+  if (config.lake.store === 's3') {
+    const s3 = createS3Client(config.lake);
+    await s3.send(new CreateBucketCommand({ Bucket: config.lake.bucket })).catch((err: { name?: string }) => {
+      if (err.name !== 'BucketAlreadyOwnedByYou' && err.name !== 'BucketAlreadyExists') throw err;
+    });
+    s3.destroy();
+  }
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   const newWorker = (): Promise<Worker> =>
     createLakehouseWorker({ config, pool: db.pool, connection: nativeConnection, workflowBundlePath: inject('workflowBundlePath'), shutdownGraceTime: '5s' });
