@@ -22,6 +22,13 @@ export const LAKE_HEARTBEAT_MS = 5_000;
 export interface LakeActivityOptions {
   /** A store other than the one config.lake names (tests inject failures through this). */
   store?: LakeStore;
+  /**
+   * Exports running at once in this worker process (default 2). Each holds a Parquet worker thread
+   * with its Wasm memory (~60–100 MB at the default row-group size) and a COPY stream; the nightly
+   * fans out over tenants, so without a cap memory would grow with tenant concurrency. Queued exports
+   * keep heartbeating.
+   */
+  maxConcurrentExports?: number;
   exportOptions?: Pick<LakeExportOptions, 'batchRows' | 'rowGroupRows' | 'workDir'>;
 }
 
@@ -55,21 +62,61 @@ async function asActivity<T>(what: string, initial: object, fn: (signal: AbortSi
   }
 }
 
+/** A counting semaphore: at most `limit` holders; waiters are served in arrival order. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    if (this.active >= this.limit) {
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const i = this.waiting.indexOf(wake);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(signal!.reason);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waiting.push(wake);
+      });
+    } else this.active++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      // Hand the slot straight to the next waiter (active stays the same), or free it.
+      if (next) next();
+      else this.active--;
+    };
+  }
+}
+
 export function createLakeActivities(deps: ActivityDeps, options: LakeActivityOptions = {}) {
   const { pool, config } = deps;
+  const exportSlots = new Semaphore(Math.max(1, options.maxConcurrentExports ?? 2));
   let store: LakeStore | undefined = options.store;
   // Created on first use: a worker whose lake is unused never builds an S3 client.
   const lakeStore = () => (store ??= createLakeStore(config.lake));
 
   return {
     async exportLakeTable(input: LakeExportInput): Promise<LakeExportResult> {
-      return asActivity(`lake export of ${input?.table} for tenant ${input?.tenantId}`, { phase: 'starting' }, (signal, setDetails) =>
-        exportTableToStore(
-          { pool, store: lakeStore(), prefix: config.lake.prefix, pii: { redact: config.etl.piiRedact, tokenKey: config.etl.piiTokenKey } },
-          input,
-          { ...options.exportOptions, signal, onProgress: (p: LakeExportProgress) => setDetails(p) },
-        ),
-      );
+      return asActivity(`lake export of ${input?.table} for tenant ${input?.tenantId}`, { phase: 'queued' }, async (signal, setDetails) => {
+        const release = await exportSlots.acquire(signal);
+        try {
+          return await exportTableToStore(
+            { pool, store: lakeStore(), prefix: config.lake.prefix, pii: { redact: config.etl.piiRedact, tokenKey: config.etl.piiTokenKey } },
+            input,
+            { ...options.exportOptions, signal, onProgress: (p: LakeExportProgress) => setDetails(p) },
+          );
+        } finally {
+          release();
+        }
+      });
     },
 
     async reconcileLakeTable(input: LakeExportInput): Promise<LakeReconcileResult> {

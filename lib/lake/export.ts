@@ -111,14 +111,20 @@ export async function exportTableToStore(deps: LakeExportDeps, input: { tenantId
   };
   signal?.throwIfAborted();
 
-  const client = await deps.pool.connect();
+  const workDir = await mkdtemp(path.join(options.workDir ?? os.tmpdir(), 'lakehouse-export-'));
+  let client: PoolClient;
+  try {
+    client = await deps.pool.connect();
+  } catch (err) {
+    await rm(workDir, { recursive: true, force: true });
+    throw err;
+  }
   // A connection that saw an error (or a half-read COPY) is discarded, not returned to the pool:
   // that also releases the session-level lake lock.
   let discard: Error | undefined;
   // A pooled client's socket error between queries must not crash the worker; removed again on release.
   const ignore = () => undefined;
   client.on('error', ignore);
-  const workDir = await mkdtemp(path.join(options.workDir ?? os.tmpdir(), 'lakehouse-export-'));
   const uploaded: string[] = [];
   let committed = false;
   try {
@@ -174,6 +180,9 @@ export async function exportTableToStore(deps: LakeExportDeps, input: { tenantId
       report('upload');
       for (const f of files) {
         signal?.throwIfAborted();
+        // Our session still being alive means the lake lock is still ours: another attempt cannot
+        // have started (and cleaned up) behind our back while we upload.
+        await client.query('SELECT 1');
         await deps.store.putFile(f.key, f.path, signal);
         uploaded.push(f.key);
       }
@@ -370,7 +379,8 @@ async function copyToParquet(client: PoolClient, job: CopyJob): Promise<{ files:
     if (!current) return;
     const f = current;
     current = null;
-    const { bytes, rowsSent } = await encoder.close();
+    const { bytes, rowsSent, wasmBytes } = await encoder.close();
+    if (process.env.LAKE_DEBUG) process.stderr.write(`wasm memory ${Math.round(wasmBytes / 1e6)} MB\n`);
     if (rowsSent !== f.rows) throw new LakeVerificationError(`${f.key}: the writer received ${rowsSent} rows, ${f.rows} were sent`);
     f.bytes = bytes;
     files.push(f);

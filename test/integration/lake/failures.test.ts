@@ -11,6 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../../lib/config';
 import { loadConfig } from '../../../lib/config';
+import { exportTableToStore } from '../../../lib/lake/export';
 import { createLakeStore, type LakeStore } from '../../../lib/lake/store';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { duckdbOverLake, lakeActivities, lakeConfig, lakeKeys, pgTotals, lakeTotals, seedAndLoad } from './fixtures';
@@ -166,6 +167,24 @@ describe('lake export failures', () => {
       await lake.close();
     }
     expect((await lakeActivities(db, killed).reconcileLakeTable({ tenantId: B, table: 'fact_txn' })).ok).toBe(true);
+  });
+
+  it('cancelled while copying (the activity\'s cancellation signal): rejects, nothing uploaded, no checkpoint, the connection is not reused', async () => {
+    const [A] = tenants;
+    const config = await lakeConfig(db, { LAKE_PREFIX: 'cancelled' });
+    const store = createLakeStore(config.lake);
+    const abort = new AbortController();
+    const err = await exportTableToStore(
+      { pool: db.pool, store, prefix: 'cancelled', pii: { redact: true, tokenKey: config.etl.piiTokenKey } },
+      { tenantId: A, table: 'fact_export' },
+      { signal: abort.signal, onProgress: (p) => p.phase === 'copy' && abort.abort(new Error('activity cancelled')) },
+    ).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/cancelled/);
+    expect(await checkpoint(db, A, 'fact_export')).toBeNull();
+    expect(await lakeKeys(store, 'cancelled')).toEqual([]);
+    // The pool still works, and the lake lock was released with the discarded connection.
+    const again = await lakeActivities(db, config).exportLakeTable({ tenantId: A, table: 'fact_export' });
+    expect(again.rows).toBe((await pgTotals(db.pool, 'fact_export', A)).rows);
   });
 
   it('two exports of one table and tenant at once are serialised: every row is exported exactly once', async () => {
