@@ -7,7 +7,7 @@ import { BadInputError } from '../../lib/errors';
 import { temporalClient } from '../../lib/temporal/connection';
 import type { RunKind } from '../../lib/workflow-types';
 import { action, cliConfig, EXIT, parsePositiveInt } from '../context';
-import { formatDuration, formatTable, formatTime } from '../output/format';
+import { formatDuration, formatTable, formatTime, oneLine } from '../output/format';
 import { createOutput } from '../output/mode';
 import { oneLineUsageErrors } from '../output/usage';
 import { listRuns, STATUS_FILTERS, WORKFLOW_TYPES, type RunSummary } from '../temporal-runs';
@@ -66,10 +66,14 @@ Examples:
             return EXIT.ok;
           }
           out.line(formatTable(['WORKFLOW ID', 'KIND', 'WINDOW (UTC)', 'STATUS', 'STARTED (UTC)', 'DURATION', 'FAILED'], runs.map(row)));
-          const failed = runs.filter((r) => r.failedTenants.length > 0);
+          // Under the table: who failed in each failed run (or, for a run that failed as a whole, why).
+          const failed = runs.filter((r) => r.failedTenants.length > 0 || r.error);
           if (failed.length > 0) {
             out.line('');
-            for (const r of failed) out.line(`${r.workflowId}: failed ${r.failedTenants.map((f) => `${f.tenantName} (${f.tenantId})`).join(', ')} — lakehouse status ${r.workflowId}`);
+            for (const r of failed) {
+              const what = r.failedTenants.length > 0 ? `failed ${r.failedTenants.map((f) => `${f.tenantName} (${f.tenantId})`).join(', ')}` : oneLine(r.error ?? '', 200);
+              out.line(`${r.workflowId}: ${what} — lakehouse status ${r.workflowId}`);
+            }
           }
           return EXIT.ok;
         } finally {

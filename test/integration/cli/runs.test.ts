@@ -6,6 +6,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_STREAMS } from '../../../lib/constants';
+import { LAKE_TABLES } from '../../../lib/etl-types';
 import { appendActivity, seedDatabase } from '../../../lib/seed';
 import type { RunProgress } from '../../../lib/workflow-types';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
@@ -34,7 +35,7 @@ describe('lakehouse CLI: backfill, run, status, runs, watermarks', () => {
   let tw: TestWorker;
   let env: Record<string, string>;
   let tenants: Array<{ id: string; name: string }>;
-  const ids: { attached?: string; backfill?: string; failedHourly?: string; hourly?: string } = {};
+  const ids: { attached?: string; backfill?: string; exported?: string; failedHourly?: string; hourly?: string } = {};
 
   const cli = (...args: string[]) => lakehouse(args, env);
   const ok = (r: CliResult, code = 0) => expect(r.code, describeResult(r)).toBe(code);
@@ -141,6 +142,21 @@ describe('lakehouse CLI: backfill, run, status, runs, watermarks', () => {
     }
   });
 
+  it('backfill --export re-exports the lake after loading, and every table reconciles', async () => {
+    const r = await withWorker(() => cli('backfill', '--from', isoDate(TODAY - 2 * DAY), '--to', TO, '--streams', 'fact_txn', '--export', '--wait', '--json'));
+    ok(r);
+    const doc = json<RunDoc>(r);
+    ids.exported = doc.workflowId;
+    expect(doc.workflowId).not.toBe(ids.backfill);
+    expect(doc.status).toBe('COMPLETED');
+    const lake = doc.result!.lake!;
+    // Every lake table for each of the two tenants, each export followed by its reconciliation.
+    expect(lake.tablesExported).toBe(LAKE_TABLES.length * 2);
+    expect(lake.reconciled).toBe(lake.tablesExported);
+    expect(lake.mismatches).toBe(0);
+    expect(lake.rowsExported).toBeGreaterThan(0);
+  });
+
   it('status of a completed backfill reports its result', async () => {
     const r = await cli('status', ids.backfill!, '--json');
     ok(r);
@@ -234,14 +250,15 @@ describe('lakehouse CLI: backfill, run, status, runs, watermarks', () => {
     const hourly = byId.get(ids.hourly!)!;
     expect(Date.parse(hourly.windowEnd!) - Date.parse(hourly.windowStart!)).toBe(3_600_000);
     expect(hourly.durationMs).toBeGreaterThan(0);
-    // Five parent runs: the terminated backfill, the backfill and its re-run (same ID), two hourlies.
-    expect(runs).toHaveLength(5);
+    // Six parent runs: the terminated backfill, the backfill and its re-run (same ID), the export
+    // backfill, two hourlies.
+    expect(runs).toHaveLength(6);
     expect(runs.filter((x) => x.workflowId === ids.backfill)).toHaveLength(2);
 
     const failed = json<{ runs: Row[] }>(await cli('runs', '--status', 'failed', '--json')).runs;
     expect(failed.map((x) => x.workflowId)).toEqual([ids.failedHourly]);
     const backfills = json<{ runs: Row[] }>(await cli('runs', '--kind', 'backfill', '--limit', '1', '--json')).runs;
-    expect(backfills.map((x) => x.workflowId)).toEqual([ids.backfill]);
+    expect(backfills.map((x) => x.workflowId)).toEqual([ids.exported]);
 
     const text = await cli('runs', '--kind', 'hourly');
     ok(text);
