@@ -26,7 +26,7 @@ describe('smoke: hourly run through Temporal into Postgres', () => {
   it('loads every source transaction exactly once and records watermarks', async () => {
     const handle = await tw.client.workflow.start('hourlyEtlWorkflow', { workflowId: `smoke-${Date.now()}`, taskQueue: tw.config.temporal.taskQueue, args: [{}] });
     const result = (await tw.run(() => handle.result())) as RunResult;
-    await recordHistory(handle, 'hourly');
+    await recordHistory(handle, 'hourly', tw.config.temporal.address);
 
     const src = await db.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM svc_txns');
     const dst = await db.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM reporting.fact_txn');

@@ -77,7 +77,7 @@ describe('hourly and backfill workflows', () => {
     };
     const handle = await tw.client.workflow.start('backfillWorkflow', { workflowId: `wf-backfill-${Date.now()}`, taskQueue: tw.config.temporal.taskQueue, args: [input] });
     const backfill = (await tw.run(() => handle.result())) as RunResult;
-    await recordHistory(handle, 'backfill');
+    await recordHistory(handle, 'backfill', tw.config.temporal.address);
 
     expect(backfill.windowsTotal).toBe(3);
     expect(backfill.windowsDone).toBe(3);

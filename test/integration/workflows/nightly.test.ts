@@ -33,7 +33,7 @@ describe('nightly run', () => {
       args: [{ scheduledAt }],
     });
     const result = (await tw.run(() => handle.result())) as RunResult;
-    await recordHistory(handle, 'nightly');
+    await recordHistory(handle, 'nightly', tw.config.temporal.address);
 
     expect(result.phase).toBe('done');
     expect(result.failed).toEqual([]);
