@@ -54,7 +54,8 @@ export interface ResultRow {
 }
 
 export function summarize(series: Series): Summary {
-  const sorted = [...series.values].sort((a, b) => a - b);
+  // A sample that could not be taken (NaN) is left out rather than poisoning the median.
+  const sorted = series.values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   const n = sorted.length;
   const median = n === 0 ? NaN : n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   return { label: series.label, unit: series.unit, n, median, min: sorted[0] ?? NaN, max: sorted[n - 1] ?? NaN, values: series.values };

@@ -33,7 +33,8 @@ export interface Scale {
   incremental: { tenants: number; deltaPerTenant: number; reps: number };
   /** The small-history database for case 2 and case 3's tenants: generated, then grown to `txns` svc_txns. */
   smallHistory: { tenants: number; loans: number; days: number; txns: number };
-  hourly: { tenants: number; deltaPerTenant: number; reps: number; concurrency: number };
+  /** fallbackTenants: measured instead when the run fails at `tenants` on a product limit (reported). */
+  hourly: { tenants: number; fallbackTenants: number; deltaPerTenant: number; reps: number; concurrency: number };
   lakeReps: number;
   apiReps: number;
 }
@@ -51,7 +52,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     loaderReps: 3,
     incremental: { tenants: 5, deltaPerTenant: 1000, reps: 3 },
     smallHistory: { tenants: 20, loans: 3, days: 1095, txns: 50_000 },
-    hourly: { tenants: 20, deltaPerTenant: 20, reps: 2, concurrency: 4 },
+    hourly: { tenants: 20, fallbackTenants: 20, deltaPerTenant: 20, reps: 2, concurrency: 4 },
     lakeReps: 2,
     apiReps: 2,
   },
@@ -65,7 +66,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     loaderReps: 3,
     incremental: { tenants: 10, deltaPerTenant: 1000, reps: 3 },
     smallHistory: { tenants: 100, loans: 3, days: 1095, txns: 50_000 },
-    hourly: { tenants: 100, deltaPerTenant: 20, reps: 2, concurrency: 4 },
+    hourly: { tenants: 100, fallbackTenants: 50, deltaPerTenant: 20, reps: 2, concurrency: 4 },
     lakeReps: 2,
     apiReps: 2,
   },
@@ -79,7 +80,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     loaderReps: 3,
     incremental: { tenants: 10, deltaPerTenant: 1000, reps: 3 },
     smallHistory: { tenants: 100, loans: 3, days: 1095, txns: 50_000 },
-    hourly: { tenants: 100, deltaPerTenant: 20, reps: 3, concurrency: 4 },
+    hourly: { tenants: 100, fallbackTenants: 50, deltaPerTenant: 20, reps: 3, concurrency: 4 },
     lakeReps: 3,
     apiReps: 3,
   },

@@ -19,16 +19,20 @@ const DELTA_MARK = 'bench-delta';
 
 async function prepareDelta(pool: Pool, tenantIds: string[], delta: number, rep: number): Promise<void> {
   await pool.query(`DELETE FROM public.svc_txns WHERE tenant_id = ANY($1::uuid[]) AND ref ? '${DELTA_MARK}'`, [tenantIds]);
-  // New rows inside the last hour (and older than the loader's safety lag), spread over it.
+  // New rows inside the last hour (and older than the loader's safety lag), spread over it: copies of
+  // the tenant's latest rows, each copied as often as needed when the tenant has fewer than `delta`.
   await pool.query(
     `INSERT INTO public.svc_txns (id, tenant_id, loan_id, ts, type, amount, alloc_principal, alloc_interest,
                                   alloc_escrow, alloc_fees, ref, created_at, updated_at)
-     SELECT md5(s.id::text || ':${DELTA_MARK}:' || $3::int)::uuid, s.tenant_id, s.loan_id, x.at, s.type, s.amount,
+     SELECT md5(s.id::text || ':${DELTA_MARK}:' || $3::int || ':' || s.k)::uuid, s.tenant_id, s.loan_id, x.at, s.type, s.amount,
             s.alloc_principal, s.alloc_interest, s.alloc_escrow, s.alloc_fees,
             jsonb_build_object('${DELTA_MARK}', $3::int), x.at, x.at
        FROM unnest($1::uuid[]) AS w(tenant_id)
       CROSS JOIN LATERAL (
-        SELECT * FROM public.svc_txns t WHERE t.tenant_id = w.tenant_id ORDER BY t.updated_at DESC LIMIT $2
+        SELECT l.*, k FROM (
+          SELECT * FROM public.svc_txns t WHERE t.tenant_id = w.tenant_id ORDER BY t.updated_at DESC LIMIT $2
+        ) l CROSS JOIN generate_series(1, $2) AS k
+        ORDER BY k, l.updated_at DESC LIMIT $2
       ) s
       CROSS JOIN LATERAL (SELECT now() - interval '3 minutes' - random() * interval '55 minutes' AS at) x`,
     [tenantIds, delta, rep],
