@@ -461,9 +461,12 @@ export interface RunSummary {
  * an operator is looking for when workers are down) has only its type. Continued-as-new links of a
  * long backfill are hidden unless asked for: the chain shows once, as its latest run.
  */
-export function runsQuery(opts: { kind?: RunKind; status?: string }): string {
+export function runsQuery(opts: { kind?: RunKind; status?: string; taskQueue?: string }): string {
   const types = opts.kind ? [WORKFLOW_TYPES[opts.kind]] : Object.values(WORKFLOW_TYPES);
   const parts = [types.length === 1 ? `WorkflowType = '${types[0]}'` : `WorkflowType IN (${types.map((t) => `'${t}'`).join(', ')})`];
+  // This deployment's runs only: another deployment may share the namespace on its own task queue.
+  // (The queue name is validated by loadConfig: letters, digits, '.', '_' and '-'.)
+  if (opts.taskQueue) parts.push(`TaskQueue = '${opts.taskQueue}'`);
   parts.push(opts.status ? `ExecutionStatus = '${STATUS_FILTERS[opts.status]}'` : `ExecutionStatus != 'ContinuedAsNew'`);
   return parts.join(' AND ');
 }
@@ -471,7 +474,7 @@ export function runsQuery(opts: { kind?: RunKind; status?: string }): string {
 export async function listRuns(client: Client, config: Pick<Config, 'temporal'>, opts: { kind?: RunKind; status?: string; limit: number }): Promise<RunSummary[]> {
   const infos: WorkflowExecutionInfo[] = [];
   try {
-    for await (const info of client.workflow.list({ query: runsQuery(opts), pageSize: Math.min(opts.limit, 1000) })) {
+    for await (const info of client.workflow.list({ query: runsQuery({ ...opts, taskQueue: config.temporal.taskQueue }), pageSize: Math.min(opts.limit, 1000) })) {
       infos.push(info);
       if (infos.length >= opts.limit) break;
     }

@@ -120,5 +120,6 @@ describe('runs query', () => {
     expect(runsQuery({})).toBe("WorkflowType IN ('hourlyEtlWorkflow', 'nightlyEtlWorkflow', 'backfillWorkflow') AND ExecutionStatus != 'ContinuedAsNew'");
     expect(runsQuery({ kind: 'nightly', status: 'failed' })).toBe("WorkflowType = 'nightlyEtlWorkflow' AND ExecutionStatus = 'Failed'");
     expect(runsQuery({ kind: 'backfill', status: 'timed-out' })).toBe("WorkflowType = 'backfillWorkflow' AND ExecutionStatus = 'TimedOut'");
+    expect(runsQuery({ kind: 'hourly', taskQueue: 'lakehouse-etl' })).toBe("WorkflowType = 'hourlyEtlWorkflow' AND TaskQueue = 'lakehouse-etl' AND ExecutionStatus != 'ContinuedAsNew'");
   });
 });
