@@ -2,6 +2,7 @@
  * Every activity the worker registers, built from one set of dependencies. Workflows import only
  * the *type* `Activities` from here (never the implementations: they would drag pg into the bundle).
  */
+import type { EtlActivities } from '../lib/etl-types';
 import type { ActivityDeps } from './deps';
 import { createLakeActivities } from './lake';
 import { createLoaderActivities } from './loaders';
@@ -18,3 +19,7 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+// Compile-time proof that what the worker registers is what the workflows call (lib/etl-types.ts).
+type Satisfies<T extends U, U> = T;
+export type _ActivitiesMatchWorkflowContract = Satisfies<Activities, EtlActivities>;
