@@ -38,7 +38,7 @@ import { CopyBinaryDecoder } from './copy-binary';
 import { readParquetFooter, withDuckDb } from './duckdb';
 import { LakeError, LakeVerificationError } from './errors';
 import { factKey, parseFactKey, snapshotKey, tenantPrefix } from './layout';
-import { encodeBatch, ParquetEncoder, type EncodedBatch } from './parquet-writer';
+import { acquireEncoder, encodeBatch, releaseEncoder, type EncodedBatch } from './parquet-writer';
 import { createTokenizer, type Tokenizer } from './pii';
 import type { LakeStore } from './store';
 import { LAKE_SCHEMA_VERSION, lakeTableSpec, PG_TYPE, type LakeTableSpec } from './tables';
@@ -311,10 +311,14 @@ export function renderCopySql(spec: LakeTableSpec, tenantId: string, skFromExclu
   if (typeof skFromExclusive !== 'bigint' || typeof skTo !== 'bigint') throw new Error('surrogate key bounds must be bigints');
   const cols = spec.columns.map((c) => `"${c.name}"`).join(', ');
   const order = spec.dateColumn ? `"${spec.dateColumn}", "${spec.skColumn}"` : `"${spec.skColumn}"`;
+  // OFFSET 0 fences the window scan off from the ORDER BY. Without it the planner likes walking the
+  // (tenant_id, d) index for the order, which is random heap access when dates do not follow the
+  // physical order (a backfill): 45 s instead of 9 s for 5M rows measured here. Fenced, a large
+  // window is a sequential scan plus a sort and a small one an sk-index scan plus a small sort.
   return (
-    `COPY (SELECT ${cols} FROM reporting.${spec.table}` +
+    `COPY (SELECT * FROM (SELECT ${cols} FROM reporting.${spec.table}` +
     ` WHERE tenant_id = '${tenantId.toLowerCase()}'::uuid AND "${spec.skColumn}" > ${skFromExclusive.toString()} AND "${spec.skColumn}" <= ${skTo.toString()}` +
-    ` ORDER BY ${order}) TO STDOUT (FORMAT binary)`
+    ` OFFSET 0) w ORDER BY ${order}) TO STDOUT (FORMAT binary)`
   );
 }
 
@@ -361,7 +365,7 @@ async function copyToParquet(client: PoolClient, job: CopyJob): Promise<{ files:
   });
 
   const files: StagedFile[] = [];
-  const encoder = new ParquetEncoder();
+  const encoder = acquireEncoder();
   let current: StagedFile | null = null;
   const seenYears = new Set<number | null>();
   const baseMetadata = {
@@ -379,8 +383,7 @@ async function copyToParquet(client: PoolClient, job: CopyJob): Promise<{ files:
     if (!current) return;
     const f = current;
     current = null;
-    const { bytes, rowsSent, wasmBytes } = await encoder.close();
-    if (process.env.LAKE_DEBUG) process.stderr.write(`wasm memory ${Math.round(wasmBytes / 1e6)} MB\n`);
+    const { bytes, rowsSent } = await encoder.close();
     if (rowsSent !== f.rows) throw new LakeVerificationError(`${f.key}: the writer received ${rowsSent} rows, ${f.rows} were sent`);
     f.bytes = bytes;
     files.push(f);
@@ -435,7 +438,7 @@ async function copyToParquet(client: PoolClient, job: CopyJob): Promise<{ files:
     throw err;
   } finally {
     job.signal?.removeEventListener('abort', onAbort);
-    await encoder.terminate();
+    await releaseEncoder(encoder);
   }
 }
 

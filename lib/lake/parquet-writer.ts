@@ -58,6 +58,9 @@ export class ParquetEncoder {
   private wake: (() => void) | null = null;
   private pending: { resolve: (m: WorkerMessage) => void; reject: (e: Error) => void } | null = null;
   private fileOpen = false;
+  private aborted = false;
+  /** Wasm memory after the last file: it never shrinks, so a big one is a reason not to keep this worker. */
+  wasmBytes = 0;
 
   constructor() {
     this.worker = new Worker(WORKER_FILE);
@@ -123,14 +126,30 @@ export class ParquetEncoder {
     const m = await this.request({ type: 'close' });
     this.fileOpen = false;
     if (m.type !== 'closed') throw new ParquetWriterError(`unexpected reply from parquet worker: ${m.type}`);
+    this.wasmBytes = m.wasmBytes;
     return { bytes: m.bytes, rowsSent: m.rowsSent, wasmBytes: m.wasmBytes };
   }
 
   /** Abandons the current file (the partial file on disk is the caller's to delete). */
   async abort(): Promise<void> {
+    this.aborted = true;
     if (!this.fileOpen || this.failure) return;
     this.fileOpen = false;
     await this.request({ type: 'abort' }).catch(() => undefined);
+  }
+
+  /** Healthy, idle and not bloated: fit to write the next export's files. */
+  get reusable(): boolean {
+    return !this.failure && !this.fileOpen && !this.aborted && this.inFlight === 0;
+  }
+
+  /** An idle worker must not keep a CLI or test process alive. */
+  unref(): void {
+    this.worker.unref();
+  }
+
+  ref(): void {
+    this.worker.ref();
   }
 
   async terminate(): Promise<void> {
@@ -138,4 +157,41 @@ export class ParquetEncoder {
     this.failure ??= new ParquetWriterError('parquet worker terminated');
     await this.worker.terminate();
   }
+}
+
+/**
+ * A fresh worker compiles the 4 MB parquet-wasm module again (~0.3 s of CPU measured here), which
+ * dominates the many small exports of a nightly run; so one idle worker is kept for the next export.
+ * It is dropped when its Wasm memory grew large (it never shrinks), after a minute unused, or after
+ * any failure.
+ */
+const IDLE_MAX = 1;
+const RECYCLE_WASM_BYTES = 192 * 1024 * 1024;
+const IDLE_TIMEOUT_MS = 60_000;
+const idle: Array<{ encoder: ParquetEncoder; timer: NodeJS.Timeout }> = [];
+
+export function acquireEncoder(): ParquetEncoder {
+  const kept = idle.pop();
+  if (!kept) return new ParquetEncoder();
+  clearTimeout(kept.timer);
+  kept.encoder.ref();
+  return kept.encoder;
+}
+
+export async function releaseEncoder(encoder: ParquetEncoder): Promise<void> {
+  if (!encoder.reusable || encoder.wasmBytes > RECYCLE_WASM_BYTES || idle.length >= IDLE_MAX) {
+    await encoder.terminate();
+    return;
+  }
+  encoder.unref();
+  const entry = {
+    encoder,
+    timer: setTimeout(() => {
+      const i = idle.indexOf(entry);
+      if (i >= 0) idle.splice(i, 1);
+      void encoder.terminate();
+    }, IDLE_TIMEOUT_MS),
+  };
+  entry.timer.unref();
+  idle.push(entry);
 }

@@ -53,8 +53,8 @@ describe('object keys', () => {
 describe('COPY statement', () => {
   it('renders only validated literals, ordered by date then key', () => {
     expect(renderCopySql(LAKE_TABLE_SPECS.fact_txn, T.toUpperCase(), 10n, 20n)).toBe(
-      'COPY (SELECT "txn_sk", "txn_id", "loan_id", "d", "type", "amount", "alloc_principal", "alloc_interest", "alloc_escrow", "alloc_fees", "loaded_at" FROM reporting.fact_txn' +
-        ` WHERE tenant_id = '${T}'::uuid AND "txn_sk" > 10 AND "txn_sk" <= 20 ORDER BY "d", "txn_sk") TO STDOUT (FORMAT binary)`,
+      'COPY (SELECT * FROM (SELECT "txn_sk", "txn_id", "loan_id", "d", "type", "amount", "alloc_principal", "alloc_interest", "alloc_escrow", "alloc_fees", "loaded_at" FROM reporting.fact_txn' +
+        ` WHERE tenant_id = '${T}'::uuid AND "txn_sk" > 10 AND "txn_sk" <= 20 OFFSET 0) w ORDER BY "d", "txn_sk") TO STDOUT (FORMAT binary)`,
     );
     expect(renderCopySql(LAKE_TABLE_SPECS.dim_loan, T, 0n, 5n)).toMatch(/ORDER BY "loan_sk"\) TO STDOUT/);
     expect(() => renderCopySql(LAKE_TABLE_SPECS.fact_txn, `${T}'; DROP TABLE x; --`, 0n, 1n)).toThrow(/not a tenant ID/);

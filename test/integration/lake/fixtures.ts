@@ -87,7 +87,7 @@ export async function lakeTotals(db: DuckDb, table: LakeTable, tenantId: string)
  * DuckDB with the lake's views created by running the printed DuckDB DDL. DuckDB cannot reach S3
  * offline (no httpfs), so the bucket is copied to a folder first and the DDL is generated for it.
  */
-export async function duckdbOverLake(store: LakeStore, prefix: string): Promise<{ db: DuckDb; root: string; close(): Promise<void> }> {
+export async function duckdbOverLake(store: LakeStore, prefix: string): Promise<{ db: DuckDb; root: string; tables: Set<LakeTable>; close(): Promise<void> }> {
   const mirror = await mirrorLake(store, prefix);
   const db = await openDuckDb();
   const ddl = generateDdl('duckdb', { root: mirror.root });
@@ -99,6 +99,7 @@ export async function duckdbOverLake(store: LakeStore, prefix: string): Promise<
   return {
     db,
     root: mirror.root,
+    tables: mirror.tablesWithFiles,
     async close() {
       db.close();
       await mirror.dispose();

@@ -40,7 +40,7 @@ describe('lake PII governance', () => {
     const cells: string[] = [];
     const files: Buffer[] = [];
     try {
-      for (const table of LAKE_TABLES) {
+      for (const table of lake.tables) {
         const reader = await lake.db.conn.runAndReadAll(`SELECT * FROM ${table}`);
         for (const row of reader.getRowObjectsJS()) for (const v of Object.values(row)) if (typeof v === 'string') cells.push(v);
       }
