@@ -12,6 +12,7 @@ import { tenantsActivities } from './activity-proxies';
 import { finish } from './etl-run';
 import { exportLakeStep } from './lake-export-step';
 import { newProgress, progressQuery, publishDetails } from './progress';
+import { tenantsAttributeValue } from './search-attributes';
 import { runTenantChildren } from './run-tenants';
 
 /** Windows per run before continue-as-new, well under the ~4k-event suggestion for 100 tenants. */
@@ -43,7 +44,7 @@ export async function backfillWorkflow(input: BackfillInput): Promise<RunResult>
   const tenants = await tenantsActivities.listTenants(resume?.tenantIds ?? input.tenants);
   progress.tenantsTotal = tenants.length;
   progress.phase = 'loading';
-  if (tenants.length > 0) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.tenants, value: tenants.map((t) => t.id) }]);
+  if (tenants.length > 0) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.tenants, value: tenantsAttributeValue(tenants.map((t) => t.id)) }]);
   publishDetails(progress);
 
   const concurrency = input.concurrency ?? 4;

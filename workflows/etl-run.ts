@@ -9,6 +9,7 @@ import type { EtlRunInput, RunKind, RunResult } from '../lib/workflow-types';
 import { tenantsActivities } from './activity-proxies';
 import { exportLakeStep } from './lake-export-step';
 import { newProgress, progressQuery, publishDetails } from './progress';
+import { tenantsAttributeValue } from './search-attributes';
 import { runTenantChildren } from './run-tenants';
 
 export const RUN_FAILED = 'TenantsFailed';
@@ -36,7 +37,7 @@ export async function runScheduledEtl(kind: Exclude<RunKind, 'backfill'>, input:
   const tenants = await tenantsActivities.listTenants(input.tenants);
   progress.tenantsTotal = tenants.length;
   progress.phase = 'loading';
-  if (tenants.length > 0) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.tenants, value: tenants.map((t) => t.id) }]);
+  if (tenants.length > 0) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.tenants, value: tenantsAttributeValue(tenants.map((t) => t.id)) }]);
   publishDetails(progress);
 
   const streams: Stream[] = kind === 'hourly' ? [...DIM_STREAMS, ...FACT_STREAMS] : [...DIM_STREAMS, ...FACT_STREAMS, 'fact_servicing'];
