@@ -53,12 +53,17 @@ export interface ResultRow {
   notes: string[];
 }
 
+export function median(values: number[]): number {
+  const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? NaN : n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
 export function summarize(series: Series): Summary {
   // A sample that could not be taken (NaN) is left out rather than poisoning the median.
   const sorted = series.values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   const n = sorted.length;
-  const median = n === 0 ? NaN : n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  return { label: series.label, unit: series.unit, n, median, min: sorted[0] ?? NaN, max: sorted[n - 1] ?? NaN, values: series.values };
+  return { label: series.label, unit: series.unit, n, median: median(sorted), min: sorted[0] ?? NaN, max: sorted[n - 1] ?? NaN, values: series.values };
 }
 
 function check(t: Target, value: number): boolean {

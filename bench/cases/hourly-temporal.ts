@@ -11,6 +11,8 @@
  * its finish in its own transaction), summed over the run's loads.
  */
 import { Client, Connection } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -30,6 +32,7 @@ function quietRuntime(): void {
 }
 
 export interface HourlyRun {
+  workflowId: string;
   wallMs: number;
   /** Server-side start → close of the parent workflow. */
   workflowMs: number;
@@ -83,7 +86,7 @@ export async function runHourlyTemporal(opts: {
   reps: number;
   concurrency: number;
   log: (l: string) => void;
-}): Promise<{ warmup: HourlyRun; runs: HourlyRun[] }> {
+}): Promise<{ warmup: HourlyRun; runs: HourlyRun[]; profile: ChildProfile }> {
   quietRuntime();
   const config = loadConfig({
     DB_URL: opts.db.url,
@@ -127,7 +130,7 @@ export async function runHourlyTemporal(opts: {
     const rowsInserted = Object.values(result.rowsByStream).reduce((a, b) => a + b, 0);
     if (result.failed.length > 0) throw new Error(`hourly run ${workflowId}: ${result.failed.length} tenants failed`);
     if (result.tenantsDone !== opts.tenantIds.length) throw new Error(`hourly run ${workflowId} covered ${result.tenantsDone} tenants, expected ${opts.tenantIds.length}`);
-    return { wallMs, workflowMs, sqlMs: Number(rows[0].ms ?? 0), loads: Number(rows[0].loads), tenants: result.tenantsDone, rowsInserted };
+    return { workflowId, wallMs, workflowMs, sqlMs: Number(rows[0].ms ?? 0), loads: Number(rows[0].loads), tenants: result.tenantsDone, rowsInserted };
   };
 
   try {
@@ -142,11 +145,79 @@ export async function runHourlyTemporal(opts: {
         runs.push(r);
         opts.log(`  run ${rep}: ${(r.wallMs / 1000).toFixed(1)} s wall, Σ loader ${(r.sqlMs / 1000).toFixed(1)} s over ${r.loads} loads, ${r.rowsInserted} rows`);
       }
-      return { warmup, runs };
+      const last = runs.at(-1) ?? warmup;
+      const profile = await profileChildren(client, last.workflowId, opts.tenantIds.slice(0, 5));
+      return { warmup, runs, profile };
     });
   } finally {
     await schedule.delete().catch(() => undefined);
     await connection.close();
     await nativeConnection.close();
   }
+}
+
+/** Where a tenant's time goes inside Temporal, from the histories of a few of the last run's children. */
+export interface ChildProfile {
+  children: number;
+  /** Child workflow start → completion (ms, mean). */
+  childMs: number;
+  /** Activity scheduled → started by the worker (ms, mean over activities): queueing + dispatch. */
+  scheduleToStartMs: number;
+  /** Activity started → completed (ms, mean): the loader itself plus the worker's reporting. */
+  startToCloseMs: number;
+  /** Child start → first activity scheduled, and last activity completed → child completed (ms, mean). */
+  headMs: number;
+  tailMs: number;
+  activitiesPerChild: number;
+}
+
+const EventType = temporal.api.enums.v1.EventType;
+
+async function profileChildren(client: Client, parentId: string, tenantIds: string[]): Promise<ChildProfile> {
+  const acc = { children: 0, childMs: 0, s2s: 0, s2c: 0, head: 0, tail: 0, activities: 0 };
+  for (const tenantId of tenantIds) {
+    const history = await client.workflow.getHandle(`${parentId}/${tenantId}`).fetchHistory();
+    const events = history.events ?? [];
+    const at = (e: (typeof events)[number]) => tsToMs(e.eventTime);
+    const scheduled = new Map<string, number>();
+    const started = new Map<string, number>();
+    let firstScheduled = Infinity;
+    let lastClosed = 0;
+    let begin = NaN;
+    let end = NaN;
+    for (const e of events) {
+      const id = String(e.eventId);
+      if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED) begin = at(e);
+      else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) end = at(e);
+      else if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+        scheduled.set(id, at(e));
+        firstScheduled = Math.min(firstScheduled, at(e));
+      } else if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+        const sid = String(e.activityTaskStartedEventAttributes?.scheduledEventId);
+        started.set(sid, at(e));
+        acc.s2s += at(e) - (scheduled.get(sid) ?? at(e));
+      } else if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
+        const sid = String(e.activityTaskCompletedEventAttributes?.scheduledEventId);
+        acc.s2c += at(e) - (started.get(sid) ?? at(e));
+        acc.activities += 1;
+        lastClosed = Math.max(lastClosed, at(e));
+      }
+    }
+    if (Number.isNaN(begin) || Number.isNaN(end)) continue;
+    acc.children += 1;
+    acc.childMs += end - begin;
+    acc.head += firstScheduled - begin;
+    acc.tail += end - lastClosed;
+  }
+  const perChild = (v: number) => (acc.children ? v / acc.children : NaN);
+  const perActivity = (v: number) => (acc.activities ? v / acc.activities : NaN);
+  return {
+    children: acc.children,
+    childMs: perChild(acc.childMs),
+    scheduleToStartMs: perActivity(acc.s2s),
+    startToCloseMs: perActivity(acc.s2c),
+    headMs: perChild(acc.head),
+    tailMs: perChild(acc.tail),
+    activitiesPerChild: perChild(acc.activities),
+  };
 }

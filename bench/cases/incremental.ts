@@ -18,7 +18,11 @@ import type { TenantRow } from '../dataset';
 const DELTA_MARK = 'bench-delta';
 
 async function prepareDelta(pool: Pool, tenantIds: string[], delta: number, rep: number): Promise<void> {
-  await pool.query(`DELETE FROM public.svc_txns WHERE tenant_id = ANY($1::uuid[]) AND ref ? '${DELTA_MARK}'`, [tenantIds]);
+  // Only rows this case stamped within the last hours: an index range, not a scan of millions.
+  await pool.query(
+    `DELETE FROM public.svc_txns WHERE tenant_id = ANY($1::uuid[]) AND updated_at >= now() - interval '6 hours' AND ref ? '${DELTA_MARK}'`,
+    [tenantIds],
+  );
   // New rows inside the last hour (and older than the loader's safety lag), spread over it: copies of
   // the tenant's latest rows, each copied as often as needed when the tenant has fewer than `delta`.
   await pool.query(

@@ -5,7 +5,7 @@
  *
  *   lake-export.ts <db-url> <lake-dir> <tenant-id>[,<tenant-id>…]
  *
- * Replies { type: 'done', rows, bytes, files, ms, maxRssMb }. The caller resets the checkpoint and
+ * Replies { type: 'done', rows, bytes, files, ms, phases (ms per export phase), maxRssMb }. The caller resets the checkpoint and
  * the folder between runs, so each run exports every row.
  */
 import { createPool } from '../../lib/db';
@@ -22,14 +22,25 @@ childMain(async () => {
     let rows = 0;
     let bytes = 0;
     let files = 0;
+    // Time per export phase (bounds, cleanup, copy = COPY + decode + encode, verify, upload, checkpoint).
+    const phases: Record<string, number> = {};
+    let phase = 'start';
+    let since = process.hrtime.bigint();
+    const onProgress = (p: { phase: string }) => {
+      if (p.phase === phase) return;
+      const now = process.hrtime.bigint();
+      phases[phase] = (phases[phase] ?? 0) + Number(now - since) / 1e6;
+      phase = p.phase;
+      since = now;
+    };
     for (const tenantId of tenants.split(',')) {
-      const r = await exportTableToStore(deps, { tenantId, table: 'fact_txn' });
+      const r = await exportTableToStore(deps, { tenantId, table: 'fact_txn' }, { onProgress });
       rows += r.rows;
       bytes += r.bytes;
       files += r.objects.length;
     }
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    await reply({ type: 'done', rows, bytes, files, ms, maxRssMb: ownMaxRssMb() });
+    await reply({ type: 'done', rows, bytes, files, ms, phases, maxRssMb: ownMaxRssMb() });
   } finally {
     await pool.end();
   }
