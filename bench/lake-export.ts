@@ -103,7 +103,8 @@ export async function timedExport(pool: Pool, tenantId: string, table: LakeTable
 /** Runs one measurement in a fresh process (clean heap, Wasm memory and RSS). */
 export function measureInChild(kind: LakeBenchRun['kind'], dbUrl: string, tenantId: string): Promise<LakeBenchRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--child', kind, '--tenant', tenantId], {
+    // `-r tsx/cjs`, as bin/lakehouse.js runs the worker: `--import tsx` would add a loader thread (~40 MB).
+    const child = spawn(process.execPath, ['-r', 'tsx/cjs', __filename, '--child', kind, '--tenant', tenantId], {
       cwd: path.resolve(__dirname, '..'),
       env: { ...process.env, DB_URL: dbUrl },
       stdio: ['ignore', 'pipe', 'inherit'],

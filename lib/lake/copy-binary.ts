@@ -64,36 +64,56 @@ export class CopyBinaryDecoder {
   /** Decodes every complete tuple in `chunk` (plus the tail kept from the previous chunk). */
   write(chunk: Buffer): void {
     this.totalBytes += chunk.length;
-    let buf = chunk;
+    let start = 0;
     if (this.pending !== null) {
-      buf = Buffer.concat([this.pending, chunk]);
+      // Finish the tuple that straddles the boundary from a small joined buffer (the tail plus the
+      // head of this chunk), then carry on in the chunk itself: copying every chunk whole would
+      // double the bytes moved and the garbage made.
+      const head = this.pending;
       this.pending = null;
+      let take = Math.min(chunk.length, Math.max(1024, head.length * 2));
+      for (;;) {
+        const joined = Buffer.concat([head, chunk.subarray(0, take)]);
+        const end = this.decodeFrom(joined, 0, head.length);
+        if (end >= head.length) {
+          start = end - head.length;
+          break;
+        }
+        if (take === chunk.length) {
+          this.pending = joined;
+          return;
+        }
+        take = Math.min(chunk.length, take * 2);
+      }
     }
-    let pos = 0;
+    const end = this.decodeFrom(chunk, start, chunk.length);
+    // Keep only the incomplete tail (a copy: the chunk's memory belongs to the stream).
+    if (end < chunk.length) this.pending = Buffer.from(chunk.subarray(end));
+  }
+
+  /**
+   * Decodes complete tuples of `buf` from `pos` on, stopping at the first tuple boundary at or after
+   * `stopAt` (or when the next tuple is incomplete); returns that position.
+   */
+  private decodeFrom(buf: Buffer, pos: number, stopAt: number): number {
     const len = buf.length;
     if (!this.headerDone) {
-      if (len < 19) {
-        this.pending = Buffer.from(buf);
-        return;
-      }
+      if (len < 19) return pos;
       if (!buf.subarray(0, 11).equals(SIGNATURE)) throw new CopyFormatError('not a binary COPY stream (bad signature)');
       const extLen = buf.readInt32BE(15);
-      if (len < 19 + extLen) {
-        this.pending = Buffer.from(buf);
-        return;
-      }
+      if (len < 19 + extLen) return pos;
       pos = 19 + extLen;
       this.headerDone = true;
     }
     if (this.trailerSeen) {
       if (pos < len) throw new CopyFormatError('data after the COPY trailer');
-      return;
+      return pos;
     }
 
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const builders = this.builders;
     const ncols = builders.length;
-    while (pos + 2 <= len) {
+    while (pos + 2 <= len && pos < stopAt) {
       const nfields = view.getInt16(pos);
       if (nfields === -1) {
         this.trailerSeen = true;
@@ -174,7 +194,7 @@ export class CopyBinaryDecoder {
       this.totalRows++;
       if (this.rows === this.capacity) this.flush();
     }
-    if (pos < len) this.pending = Buffer.from(buf.subarray(pos));
+    return pos;
   }
 
   /** Call when the stream ended: checks it was complete and hands over the last partial batch. */

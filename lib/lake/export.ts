@@ -72,7 +72,7 @@ export interface LakeExportOptions {
   workDir?: string;
 }
 
-export const DEFAULT_BATCH_ROWS = 32_768;
+export const DEFAULT_BATCH_ROWS = 16_384;
 export const DEFAULT_ROW_GROUP_ROWS = 131_072;
 
 /** The lake's own lock namespace beside the loaders' stream locks (same key function, distinct names). */

@@ -166,7 +166,7 @@ export class ParquetEncoder {
  * any failure.
  */
 const IDLE_MAX = 1;
-const RECYCLE_WASM_BYTES = 192 * 1024 * 1024;
+const RECYCLE_WASM_BYTES = 40 * 1024 * 1024;
 const IDLE_TIMEOUT_MS = 60_000;
 const idle: Array<{ encoder: ParquetEncoder; timer: NodeJS.Timeout }> = [];
 
