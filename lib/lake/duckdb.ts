@@ -11,7 +11,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { LAKE_TABLES, type LakeTable } from '../etl-types';
 import { duckdbView, sqlString } from './ddl';
 import { tablePrefix } from './layout';
@@ -26,7 +26,7 @@ export interface DuckDb {
 /** Defaults are for checks inside the worker: one thread and a memory cap, beside Postgres and the export. */
 export async function openDuckDb(opts: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDb> {
   // Loaded on first use: the native library adds ~15 MB of RSS that the COPY phase does not need.
-  const { DuckDBInstance: Instance } = require('@duckdb/node-api') as { DuckDBInstance: typeof DuckDBInstance };
+  const { DuckDBInstance: Instance } = await import('@duckdb/node-api');
   const instance = await Instance.create(':memory:', {
     threads: String(opts.threads ?? 1),
     memory_limit: opts.memoryLimit ?? '256MB',

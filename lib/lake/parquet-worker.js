@@ -15,6 +15,7 @@
 const { parentPort } = require('node:worker_threads');
 const { createWriteStream } = require('node:fs');
 const { once } = require('node:events');
+const { ReadableStream } = require('node:stream/web');
 const pq = require('parquet-wasm/node');
 
 let current = null;
