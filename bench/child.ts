@@ -2,17 +2,18 @@
  * Runs a measurement in a child Node process, so its peak memory is its own and not the benchmark
  * driver's (which holds pools, a Temporal client, earlier cases' garbage…).
  *
- * The child is a TypeScript file under bench/children run by Node with the tsx loader (not through
- * the `tsx` CLI, which would put a wrapper process between us and the one we measure). Peak RSS is
+ * The child is a TypeScript file under bench/children run by Node with `-r tsx/cjs`, exactly as
+ * bin/lakehouse.js runs the worker and the API (not through the `tsx` CLI, which would put a wrapper
+ * process between us and the one we measure, nor with `--import tsx`, whose loader thread adds
+ * ~40 MB that production processes do not have). Peak RSS is
  * read two ways: the kernel's high-water mark (VmHWM in /proc/<pid>/status, polled) and the child's
  * own `process.resourceUsage().maxRSS`, reported over IPC when it finishes; the larger is used.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
-const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
+const TSX_CJS = require.resolve('tsx/cjs');
 
 /** Messages a child sends: progress/info objects, and `{ done: … }` or `{ error: … }` at the end. */
 export interface ChildMessage {
@@ -54,7 +55,7 @@ export interface BenchChild {
 
 export function startChild(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): BenchChild {
   const child = fork(path.join(__dirname, 'children', script), args, {
-    execArgv: ['--import', TSX_LOADER],
+    execArgv: ['-r', TSX_CJS],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

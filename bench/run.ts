@@ -83,6 +83,13 @@ async function main(): Promise<number> {
 
   log(`scale ${scaleName}: ${JSON.stringify(scale)}`);
   const stack = await startBenchStack(log);
+  // Ctrl-C: stop what we started (Postgres, Temporal, the data) before going.
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the stack`);
+    void stack.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   let pgVersion: string | undefined;
   try {
     const main = await phase('create and migrate the main database', () => stack.createDatabase('bench'));

@@ -46,6 +46,16 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
+function removeDataDir(dataDir: string, stateDir: string): void {
+  const resolved = path.resolve(dataDir);
+  if (resolved.startsWith(path.resolve(stateDir) + path.sep)) return; // removed with stateDir
+  const parent = path.dirname(resolved);
+  // Only the launcher's own per-stack folder in the temp dir (loanserve-lakehouse-pg-<key>/pgdata).
+  if (path.dirname(parent) === path.resolve(os.tmpdir()) && path.basename(parent).startsWith('loanserve-lakehouse-pg-')) {
+    rmSync(parent, { recursive: true, force: true });
+  }
+}
+
 export async function startBenchStack(log: (line: string) => void): Promise<BenchStack> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'lakehouse-bench-'));
   chmodSync(stateDir, 0o755); // Postgres runs as `postgres` when we are root: it must reach below here
@@ -62,10 +72,17 @@ export async function startBenchStack(log: (line: string) => void): Promise<Benc
 
   try {
     const pg = await startEmbeddedPostgres({ stateDir, port: await freePort(), ephemeral: true });
-    stops.push(() => pg.stop());
+    // As root the cluster lives outside stateDir (lib/stack/postgres.ts keeps it where the postgres
+    // user can reach, and keeps it after stop for `dev`); a benchmark's gigabytes must not stay behind.
+    let dataDir: string | undefined;
+    stops.push(async () => {
+      await pg.stop();
+      if (dataDir) removeDataDir(dataDir, stateDir);
+    });
     const admin = new Client({ connectionString: pg.adminUrl });
     await admin.connect();
     try {
+      dataDir = (await admin.query<{ data_directory: string }>('SHOW data_directory')).rows[0].data_directory;
       for (const [k, v] of Object.entries(PG_SETTINGS)) await admin.query(`ALTER SYSTEM SET ${k} = '${v}'`);
       await admin.query('SELECT pg_reload_conf()');
     } finally {
