@@ -48,6 +48,8 @@ export interface BenchChild {
   send(msg: ChildMessage): void;
   /** Highest VmHWM seen by the poller (MB). */
   peakHwmMb(): number;
+  /** VmRSS samples taken every 100 ms: [ms since start, MB]. */
+  rssSamples(): Array<[number, number]>;
   /** Waits for exit (SIGTERM after `timeoutMs`). */
   exit(timeoutMs?: number): Promise<number | null>;
   kill(): void;
@@ -65,8 +67,12 @@ export function startChild(script: string, args: string[] = [], env: NodeJS.Proc
   const waiters: Array<{ type: string; resolve: (m: ChildMessage) => void; reject: (e: Error) => void }> = [];
   let exited: { code: number | null } | undefined;
   let peak = 0;
+  const startedAt = Date.now();
+  const samples: Array<[number, number]> = [];
   const poll = setInterval(() => {
     peak = Math.max(peak, vmHwmMb(pid) ?? 0);
+    const rss = vmRssMb(pid);
+    if (rss !== undefined) samples.push([Date.now() - startedAt, rss]);
   }, 100);
   poll.unref();
 
@@ -116,6 +122,7 @@ export function startChild(script: string, args: string[] = [], env: NodeJS.Proc
       child.send(msg);
     },
     peakHwmMb: () => peak,
+    rssSamples: () => samples,
     async exit(timeoutMs = 30_000) {
       if (exited) return exited.code;
       const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);

@@ -210,6 +210,7 @@ async function main(): Promise<number> {
           { tenantId: mainTenants[1].id, rows: await factRows(mainTenants[1].id) },
           { tenantId: mainTenants[0].id, rows: await factRows(mainTenants[0].id) },
         ],
+        warmupTenant: { tenantId: mainTenants[2].id, rows: await factRows(mainTenants[2].id) },
         reps: scale.lakeReps,
         log,
       }),
