@@ -7,7 +7,6 @@
  * configuration, schema drift and reconciliation mismatches are non-retryable ApplicationFailures;
  * an unreachable store or database is an ordinary error that the workflow's retry policy retries.
  */
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { LakeExportInput, LakeExportResult, LakeReconcileResult } from '../../lib/etl-types';
 import { LakeError } from '../../lib/lake/errors';
@@ -15,6 +14,7 @@ import { exportTableToStore, type LakeExportOptions, type LakeExportProgress } f
 import { assertReconciled, reconcileTableInStore } from '../../lib/lake/reconcile';
 import { createLakeStore, type LakeStore } from '../../lib/lake/store';
 import type { ActivityDeps } from '../deps';
+import { currentActivity } from '../activity-context';
 
 /** Heartbeat period: well under the lake activities' 1-minute heartbeat timeout (the SDK throttles to ~0.8×). */
 export const LAKE_HEARTBEAT_MS = 5_000;
@@ -30,19 +30,6 @@ export interface LakeActivityOptions {
    */
   maxConcurrentExports?: number;
   exportOptions?: Pick<LakeExportOptions, 'batchRows' | 'rowGroupRows' | 'workDir'>;
-}
-
-interface ActivityHandle {
-  heartbeat(details?: unknown): void;
-  cancellationSignal: AbortSignal;
-}
-
-function currentActivity(): ActivityHandle | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // called outside an activity (a test or a script)
-  }
 }
 
 async function asActivity<T>(what: string, initial: object, fn: (signal: AbortSignal | undefined, setDetails: (d: object) => void) => Promise<T>): Promise<T> {

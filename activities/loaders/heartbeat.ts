@@ -12,25 +12,12 @@
  * Outside an activity (tests, scripts) there is no Context: the guard then neither heartbeats nor
  * cancels, and the load behaves the same otherwise.
  */
-import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { Client, type Pool } from 'pg';
+import { currentActivity } from '../activity-context';
 
 /** Heartbeat period: well under the workflows' 30 s heartbeatTimeout (the SDK throttles to ~0.8×). */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
-
-interface ActivityHandle {
-  heartbeat(details?: unknown): void;
-  cancellationSignal: AbortSignal;
-}
-
-function currentActivity(): ActivityHandle | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // not running inside a Temporal activity
-  }
-}
 
 export interface HeartbeatDetails {
   tenantId: string;

@@ -10,6 +10,7 @@
  * One md5 yields four independent uniforms (32 bits each), so hot paths hash once per row.
  */
 import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '../db';
 
 const SESSION_SQL = `
 CREATE OR REPLACE FUNCTION pg_temp.h(p_seed bigint, p_key text) RETURNS text
@@ -47,22 +48,13 @@ CREATE OR REPLACE FUNCTION pg_temp.bal(p_principal numeric, p_r double precision
  * own setting afterwards) and the helper functions.
  */
 export async function withSeedTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     await client.query(`SET LOCAL TimeZone = 'UTC'`);
     // The generator joins and sorts a tenant's installments (millions of rows at benchmark scale).
     await client.query(`SET LOCAL work_mem = '256MB'`);
     await client.query(SESSION_SQL);
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    return fn(client);
+  });
 }
 
 /** The start of asOf's UTC day: the default "now" of a generated data set. */
