@@ -85,7 +85,8 @@ export function row(opts: {
 }): ResultRow {
   const measured = summarize(opts.measured);
   const reference = opts.reference ? summarize(opts.reference) : undefined;
-  const ratio = reference && reference.median !== 0 ? measured.median / reference.median : undefined;
+  const r = reference && reference.median !== 0 ? measured.median / reference.median : NaN;
+  const ratio = Number.isFinite(r) ? r : undefined;
   const targets = opts.targets ?? [];
   const met =
     targets.length === 0

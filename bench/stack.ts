@@ -7,7 +7,7 @@
  * data is thrown away anyway, and a 2-core VM's fsync latency would otherwise dominate and vary.
  * That changes absolute times, not the ratios, since every contender runs on the same cluster.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, type Pool } from 'pg';
@@ -104,7 +104,17 @@ export async function startBenchStack(log: (line: string) => void): Promise<Benc
       temporal() {
         temporalStarting ??= (async () => {
           const started = Date.now();
-          const server = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort(), stateDir });
+          const attempt = async () =>
+            startTemporalDevServer({ port: await freePort(), uiPort: await freePort(), stateDir }).catch((err: unknown) => {
+              // The state folder (and its log) goes away with the stack: show why before it does.
+              const logFile = path.join(stateDir, 'logs', 'temporal.log');
+              const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n') : '(no log)';
+              log(`temporal dev server failed to start (${err instanceof Error ? err.message : String(err)}); last lines of its log:\n${tail}`);
+              throw err;
+            });
+          // Once seen on this machine: the server never opened its port (a free port taken between
+          // freePort() and the server's bind, most likely). One retry on fresh ports.
+          const server = await attempt().catch(() => attempt());
           stops.push(() => server.stop());
           const connection = await connectTemporal({ temporal: { address: server.address } }, 90_000);
           try {
