@@ -81,7 +81,7 @@ export function writeResultsJson(dir: string, info: RunInfo, rows: ResultRow[]):
   return file;
 }
 
-export function machineInfo(postgres: string): Omit<RunInfo['machine'], 'loadAvgEnd'> {
+export function machineInfo(postgres: string, loadAvgStart: number): RunInfo['machine'] {
   const cpus = os.cpus();
   return {
     cpus: cpus.length,
@@ -89,6 +89,7 @@ export function machineInfo(postgres: string): Omit<RunInfo['machine'], 'loadAvg
     memGb: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     postgres,
-    loadAvgStart: os.loadavg()[0],
+    loadAvgStart,
+    loadAvgEnd: os.loadavg()[0],
   };
 }

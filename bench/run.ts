@@ -61,6 +61,7 @@ async function main(): Promise<number> {
   const scale = SCALES[scaleName];
   const wants = (id: string) => !only || only.has(id);
   const started = Date.now();
+  const loadAvgStart = os.loadavg()[0];
   const startedAt = new Date(started).toISOString();
   const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
   const phases: Record<string, number> = {};
@@ -328,7 +329,7 @@ async function main(): Promise<number> {
     startedAt,
     finishedAt: new Date(finished).toISOString(),
     durationS: Math.round((finished - started) / 100) / 10,
-    machine: { ...machineInfo(pgVersion ?? 'unknown'), loadAvgEnd: os.loadavg()[0] },
+    machine: machineInfo(pgVersion ?? 'unknown', loadAvgStart),
     settings: { scale, postgres: 'embedded, ephemeral (fsync/synchronous_commit/full_page_writes off), max_wal_size 8GB, autovacuum off', seed: SEED },
     phases,
   };
