@@ -94,7 +94,7 @@ async function main(): Promise<number> {
   let pgVersion: string | undefined;
   try {
     const main = await phase('create and migrate the main database', () => stack.createDatabase('bench'));
-    pgVersion = (await main.pool.query<{ v: string }>('SHOW server_version')).rows[0].v;
+    pgVersion = (await main.pool.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
     const asOf = startOfUtcDay(new Date());
     const configFor = (db: BenchDb): Config =>
       loadConfig({ DB_URL: db.url, METRICS_PORT: '0', LAKE_LOCAL_DIR: path.join(stack.stateDir, 'lake'), ETL_PII_TOKEN_KEY: 'bench-token-key-0123456789' });
