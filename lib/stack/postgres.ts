@@ -166,7 +166,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
         await client.end();
       }
     },
-    stop: () => proc.stop(),
+    async stop() {
+      await proc.stop();
+      // A throwaway cluster (tests, bench) leaves nothing behind; as root its data lives outside stateDir.
+      if (opts.ephemeral) rmSync(IS_ROOT ? path.dirname(dataDir) : dataDir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -37,8 +37,13 @@ export async function startTemporalDevServer(opts: {
   ];
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   const proc = startProcess('temporal', bin, args, path.join(opts.stateDir, 'logs', 'temporal.log'));
-  await waitForPort(opts.port, 'Temporal dev server', 90_000);
-  await waitForPort(opts.uiPort, 'Temporal UI', 30_000);
+  try {
+    await waitForPort(opts.port, 'Temporal dev server', 90_000);
+    await waitForPort(opts.uiPort, 'Temporal UI', 30_000);
+  } catch (err) {
+    await proc.stop(); // a server that never came up must not outlive the attempt
+    throw err;
+  }
   return {
     address: `127.0.0.1:${opts.port}`,
     uiUrl: `http://127.0.0.1:${opts.uiPort}`,
