@@ -35,25 +35,18 @@ export interface LoaderOptions {
 /** A missing dim_date range is fixed and the load re-run; more attempts than this means a bug. */
 const MAX_DATE_ATTEMPTS = 4;
 
-/**
- * pg emits 'error' on a client whose connection drops (a killed backend, a failover). A pooled
- * client has the pool's listener only while idle; while checked out nobody listens, and an
- * unhandled 'error' event would crash the worker. The failing query already rejects with the
- * error, so the event itself is only noise. Attached once per client (a WeakSet, not per load,
- * so pooled clients do not accumulate listeners), and never removed: the socket's end can arrive
- * after the load gave the client back.
- */
-const quietClients = new WeakSet<object>();
-function quietConnectionErrors(client: PoolClient): void {
-  if (quietClients.has(client)) return;
-  quietClients.add(client);
-  client.on('error', () => undefined);
-}
-
 interface TxStart {
   pid: number;
   now: Date;
   xact_start: string;
+}
+
+/** Hands the guard this transaction's backend (to cancel its statement) and start time. */
+async function attachGuard(client: PoolClient, guard: LoadGuard): Promise<TxStart> {
+  guard.throwIfCancelled();
+  const tx = (await client.query<TxStart>(`SELECT pg_backend_pid() AS pid, now() AS now, now()::text AS xact_start`)).rows[0];
+  guard.attach(tx.pid, tx.xact_start);
+  return tx;
 }
 
 async function guarded<T>(deps: ActivityDeps, guard: LoadGuard, what: string, body: () => Promise<T>): Promise<T> {
@@ -99,10 +92,7 @@ export async function runStreamLoad(
     await assertTenantExists(pool, tenantId);
 
     return withTenantTransaction(pool, tenantId, async (client) => {
-      quietConnectionErrors(client);
-      guard.throwIfCancelled();
-      const tx = (await client.query<TxStart>(`SELECT pg_backend_pid() AS pid, now() AS now, now()::text AS xact_start`)).rows[0];
-      guard.attach(tx.pid, tx.xact_start);
+      const tx = await attachGuard(client, guard);
       try {
         guard.phase('waiting for the stream lock');
         await lockStream(client, tenantId, stream);
@@ -186,10 +176,7 @@ export async function runServicingSnapshot(deps: ActivityDeps, rawInput: unknown
     await assertTenantExists(pool, tenantId);
 
     return withTenantTransaction(pool, tenantId, async (client) => {
-      quietConnectionErrors(client);
-      guard.throwIfCancelled();
-      const tx = (await client.query<TxStart>(`SELECT pg_backend_pid() AS pid, now() AS now, now()::text AS xact_start`)).rows[0];
-      guard.attach(tx.pid, tx.xact_start);
+      await attachGuard(client, guard);
       try {
         guard.phase('waiting for the stream lock');
         await lockStream(client, tenantId, stream);
